@@ -1,0 +1,3 @@
+from .pack_reid_inputs import PackReIDInputs
+
+__all__ = ['PackReIDInputs']

@@ -1,0 +1,85 @@
+"""Centroids Loss of ReMix: cross-entropy against all identity centroids of the memory."""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from mmremix.registry import MODELS
+from .instance_loss import check_feats_labels
+
+
+@MODELS.register_module()
+class CentroidsLoss(nn.Module):
+    """Centroids Loss: each image must be closest to the centroid of its (pseudo-)identity.
+
+    ``L_cen = mean_i -log(exp(f_i . c_{y_i}/t) / sum_k exp(f_i . c_k/t))`` over all ``C``
+    centroids of the memory (multi-camera identities and single-camera pseudo-identities).
+    Source: ReMix (Mamedov et al., WACV 2025), Sec. 6.3 of docs/remix_method.md (loss name and
+    data: paper; formula: design choice of mmremix). The centroids are read only; their
+    momentum update belongs to the centroid memory, not to this loss.
+
+    Items with ``labels < 0`` (no centroid, e.g. DBSCAN noise) are ignored. If none remain, or
+    ``loss_weight == 0``, the loss is the graph-connected zero ``feats.sum() * 0`` (a 0-dim
+    tensor on the device of ``feats``).
+
+    Args:
+        temperature (float): Temperature ``t_c`` (> 0). Defaults to 0.05, a design choice of
+            mmremix.
+        loss_weight (float): Multiplier of the loss (>= 0); 0 turns the loss off.
+            Defaults to 1.0.
+
+    Raises:
+        ValueError: If ``temperature <= 0`` or ``loss_weight < 0``.
+
+    Example:
+        >>> import torch
+        >>> loss = CentroidsLoss(temperature=1.0)
+        >>> centroids = torch.tensor([[1., 0.], [0., 1.], [-1., 0.]])
+        >>> value = loss(centroids[:2], torch.tensor([0, -1]), centroids)
+        >>> round(value.item(), 6)  # log(1 + exp(-1) + exp(-2)), the second item is ignored
+        0.407606
+    """
+
+    def __init__(self, temperature: float = 0.05, loss_weight: float = 1.0) -> None:
+        super().__init__()
+        if temperature <= 0:
+            raise ValueError(f'CentroidsLoss: `temperature` must be > 0, got {temperature}')
+        if loss_weight < 0:
+            raise ValueError(f'CentroidsLoss: `loss_weight` must be >= 0, got {loss_weight}')
+        self.temperature = temperature
+        self.loss_weight = loss_weight
+
+    def forward(self, feats: torch.Tensor, labels: torch.Tensor,
+                centroids: torch.Tensor) -> torch.Tensor:
+        """Compute the weighted Centroids Loss.
+
+        Args:
+            feats (torch.Tensor): L2-normalised embeddings ``f``, float32, shape (B, D).
+            labels (torch.Tensor): Row of each image's centroid in ``centroids``, int64, shape
+                (B,); values < 0 mark items without a centroid, which are ignored.
+            centroids (torch.Tensor): L2-normalised centroid memory, float32, shape (C, D).
+                No gradient is expected to flow into it.
+
+        Returns:
+            torch.Tensor: The weighted loss, 0-dim float tensor.
+
+        Raises:
+            ValueError: If the shapes or devices of the inputs do not match, or a label is
+                ``>= C``.
+            TypeError: If ``feats`` is not floating point or ``labels`` is not integer.
+        """
+        check_feats_labels(feats, labels, 'CentroidsLoss')
+        if centroids.dim() != 2 or centroids.shape[1] != feats.shape[1]:
+            raise ValueError(f'CentroidsLoss: `centroids` must have shape (C, {feats.shape[1]}), '
+                             f'got {tuple(centroids.shape)}')
+        if self.loss_weight == 0:
+            return feats.sum() * 0
+        valid = labels >= 0
+        if not bool(valid.any()):
+            return feats.sum() * 0
+        valid_labels = labels[valid]
+        max_label = int(valid_labels.max())
+        if max_label >= centroids.shape[0]:
+            raise ValueError(f'CentroidsLoss: `labels` index rows of `centroids`, but label '
+                             f'{max_label} >= number of centroids {centroids.shape[0]}')
+        logits = feats[valid] @ centroids.t() / self.temperature
+        return self.loss_weight * F.cross_entropy(logits, valid_labels)

@@ -2,7 +2,7 @@
 
 Every registry is a child of the matching mmpretrain registry, so a config in the ``mmremix`` scope can
 name mmremix components (``type='ReMix'``) and mmpretrain / mmengine ones (``type='ResNet'``,
-``type='Adam'``) alike. ``locations`` lets MMEngine import the modules that register into each registry
+``type='Adam'``) alike (``MODEL_WRAPPERS`` is the exception, see below). ``locations`` lets MMEngine import the modules that register into each registry
 when a config is built.
 """
 from mmpretrain.registry import BATCH_AUGMENTS as MMPRETRAIN_BATCH_AUGMENTS
@@ -13,7 +13,6 @@ from mmpretrain.registry import HOOKS as MMPRETRAIN_HOOKS
 from mmpretrain.registry import LOG_PROCESSORS as MMPRETRAIN_LOG_PROCESSORS
 from mmpretrain.registry import LOOPS as MMPRETRAIN_LOOPS
 from mmpretrain.registry import METRICS as MMPRETRAIN_METRICS
-from mmpretrain.registry import MODEL_WRAPPERS as MMPRETRAIN_MODEL_WRAPPERS
 from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
 from mmpretrain.registry import \
     OPTIM_WRAPPER_CONSTRUCTORS as MMPRETRAIN_OPTIM_WRAPPER_CONSTRUCTORS
@@ -29,6 +28,7 @@ from mmpretrain.registry import VISBACKENDS as MMPRETRAIN_VISBACKENDS
 from mmpretrain.registry import VISUALIZERS as MMPRETRAIN_VISUALIZERS
 from mmpretrain.registry import \
     WEIGHT_INITIALIZERS as MMPRETRAIN_WEIGHT_INITIALIZERS
+from mmengine.registry import MODEL_WRAPPERS as MMENGINE_MODEL_WRAPPERS
 from mmengine.registry import Registry
 
 RUNNERS = Registry('runner', parent=MMPRETRAIN_RUNNERS, locations=['mmremix.engine'])
@@ -54,8 +54,11 @@ DATA_SAMPLERS = Registry(
 TRANSFORMS = Registry('transform', parent=MMPRETRAIN_TRANSFORMS, locations=['mmremix.datasets'])
 
 MODELS = Registry('model', parent=MMPRETRAIN_MODELS, locations=['mmremix.models'])
+# MMEngine's Runner looks model wrappers up in its root registry, which reaches only its direct
+# children by scope ('mmremix.ReIDDistributedDataParallel'); mmpretrain adds no wrapper, so this one
+# hangs from the root.
 MODEL_WRAPPERS = Registry(
-    'model_wrapper', parent=MMPRETRAIN_MODEL_WRAPPERS, locations=['mmremix.engine'])
+    'model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, locations=['mmremix.engine'])
 WEIGHT_INITIALIZERS = Registry(
     'weight initializer', parent=MMPRETRAIN_WEIGHT_INITIALIZERS, locations=['mmremix.models'])
 BATCH_AUGMENTS = Registry(

@@ -16,7 +16,8 @@ env_cfg = dict(
     dist_cfg=dict(backend='nccl'),
 )
 # runs on GPUs and on CPU processes alike
-model_wrapper_cfg = dict(type='ReIDDistributedDataParallel', broadcast_buffers=False)
+# MMEngine looks wrappers up in its root registry: the scope prefix finds mmremix's
+model_wrapper_cfg = dict(type='mmremix.ReIDDistributedDataParallel', broadcast_buffers=False)
 
 vis_backends = [dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')]
 visualizer = dict(type='UniversalVisualizer', vis_backends=vis_backends)

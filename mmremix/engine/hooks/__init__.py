@@ -1,0 +1,4 @@
+from .momentum_encoder_hook import MomentumEncoderHook
+from .remix_refresh_hook import ReMixRefreshHook
+
+__all__ = ['MomentumEncoderHook', 'ReMixRefreshHook']

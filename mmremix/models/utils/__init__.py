@@ -1,3 +1,4 @@
+from .centroid_memory import CentroidMemory
 from .data_preprocessor import ReIDDataPreprocessor
 
-__all__ = ['ReIDDataPreprocessor']
+__all__ = ['CentroidMemory', 'ReIDDataPreprocessor']

@@ -1,0 +1,3 @@
+from .reid_evaluation import reid_evaluate
+
+__all__ = ['reid_evaluate']

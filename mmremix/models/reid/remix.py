@@ -1,0 +1,210 @@
+"""ReMix: joint training on labeled multi-camera and pseudo-labeled single-camera data."""
+from typing import Dict, List, Optional, Sequence
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.dist import all_gather, get_world_size
+from mmengine.model import ExponentialMovingAverage
+from mmpretrain.structures import DataSample
+
+from mmremix.registry import MODELS
+from ..utils import CentroidMemory
+from .base_reid import BaseReID, pids_of
+
+
+def _gather(tensor: torch.Tensor) -> torch.Tensor:
+    """Concatenate a tensor of equal shape from all ranks (itself when not distributed)."""
+    if get_world_size() == 1:
+        return tensor
+    return torch.cat(all_gather(tensor.contiguous()))
+
+
+@MODELS.register_module()
+class ReMix(BaseReID):
+    """ReMix (Mamedov et al., "ReMix: Training Generalized Person Re-identification on a Mixture of
+    Data", WACV 2025).
+
+    An encoder E (backbone + pooling + BNNeck) and a momentum encoder M (an exponential moving average
+    of E, never trained by gradients) are trained on batches that mix labeled multi-camera images and
+    pseudo-labeled single-camera images, with four losses:
+    Instance (both data), Augmentation (both data), Centroids (both data) and Camera Centroids
+    (multi-camera data). The identity-centroid memory (multi-camera identities then pseudo-identities)
+    and the camera-centroid memory (multi-camera data) are rebuilt at every epoch start by
+    :class:`~mmremix.engine.hooks.ReMixRefreshHook` and updated with momentum after each step from
+    momentum-encoder features gathered over all ranks.
+
+    Training inputs are two views per image (a standard view x and a strongly augmented view x^,
+    mmpretrain's ``MultiView`` in the pipeline). The label of each image is its pid for multi-camera
+    items and its pseudo-identity for single-camera items, looked up by ``sample_idx`` in the
+    ``sample_labels`` buffer that the refresh sets.
+
+    Args:
+        backbone (dict): Backbone config (any mmpretrain backbone by name).
+        in_channels (int): Embedding size D.
+        neck (dict): Pooling config; GeM by default (design choice of mmremix).
+        bnneck (dict, optional): BNNeck config; defaults to ``BNNeck(in_channels)``.
+        momentum (float): m of ``theta_M <- m * theta_M + (1 - m) * theta_E`` after every optimiser step
+            (MMEngine's EMA ``momentum`` is ``1 - m``). Default 0.999 (design choice of mmremix).
+        centroid_momentum (float): mu of the centroid updates. Default 0.9 (design choice of mmremix).
+        loss_instance (dict): InstanceLoss config (t_ins = 0.1, weight 1.0 by default).
+        loss_augmentation (dict): AugmentationLoss config (t_aug = 0.1).
+        loss_centroids (dict): CentroidsLoss config (t_c = 0.05).
+        loss_camera_centroids (dict): CameraCentroidsLoss config (t_cc = 0.07, h = 50).
+        data_preprocessor (dict, optional): See :class:`BaseReID`.
+        test_cfg (dict, optional): ``feature``: ``'momentum'`` (default) or ``'encoder'``, which
+            network's embedding is used for retrieval; ``flip``: flip averaging (default False). Both
+            design choices of mmremix.
+        init_cfg (dict, optional): MMEngine initialisation config.
+
+    Raises:
+        ValueError: On an unknown ``test_cfg['feature']``.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 in_channels: int,
+                 neck: dict = dict(type='GeneralizedMeanPooling'),
+                 bnneck: Optional[dict] = None,
+                 momentum: float = 0.999,
+                 centroid_momentum: float = 0.9,
+                 loss_instance: dict = dict(type='InstanceLoss', temperature=0.1),
+                 loss_augmentation: dict = dict(type='AugmentationLoss', temperature=0.1),
+                 loss_centroids: dict = dict(type='CentroidsLoss', temperature=0.05),
+                 loss_camera_centroids: dict = dict(
+                     type='CameraCentroidsLoss', temperature=0.07, num_hard_negatives=50),
+                 data_preprocessor: Optional[dict] = None,
+                 test_cfg: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        if bnneck is None:
+            bnneck = dict(type='BNNeck', in_channels=in_channels)
+        test_cfg = dict(dict(feature='momentum'), **(test_cfg or {}))
+        if test_cfg['feature'] not in ('momentum', 'encoder'):
+            raise ValueError('ReMix test_cfg["feature"] must be "momentum" or "encoder", got '
+                             f'{test_cfg["feature"]!r}')
+        super().__init__(backbone=backbone, neck=neck, bnneck=bnneck,
+                         data_preprocessor=data_preprocessor, test_cfg=test_cfg, init_cfg=init_cfg)
+        if not 0.0 <= momentum <= 1.0:
+            raise ValueError(f'ReMix momentum must lie in [0, 1], got {momentum}')
+        self.momentum_encoder = ExponentialMovingAverage(self.encoder, momentum=1.0 - momentum)
+        self.momentum_encoder.requires_grad_(False)
+        self.memory = CentroidMemory(in_channels, centroid_momentum)
+        self.camera_memory = CentroidMemory(in_channels, centroid_momentum)
+        self.register_buffer('sample_labels', torch.zeros(0, dtype=torch.long))
+        self.register_buffer('num_cams', torch.zeros((), dtype=torch.long))
+        self.loss_instance = MODELS.build(loss_instance)
+        self.loss_augmentation = MODELS.build(loss_augmentation)
+        self.loss_centroids = MODELS.build(loss_centroids)
+        self.loss_camera_centroids = MODELS.build(loss_camera_centroids)
+
+    @property
+    def test_encoder(self) -> nn.Module:
+        """The momentum encoder's network or the encoder, as ``test_cfg['feature']`` says."""
+        if self.test_cfg['feature'] == 'momentum':
+            return self.momentum_encoder.module
+        return self.encoder
+
+    def init_weights(self) -> None:
+        """Initialise the encoder, then start the momentum encoder as its copy (M = E at start)."""
+        super().init_weights()
+        self.momentum_encoder.module.load_state_dict(self.encoder.state_dict())
+
+    @torch.no_grad()
+    def momentum_update(self) -> None:
+        """theta_M <- m * theta_M + (1 - m) * theta_E; called after every optimiser step by
+        :class:`~mmremix.engine.hooks.MomentumEncoderHook`."""
+        self.momentum_encoder.update_parameters(self.encoder)
+
+    @torch.no_grad()
+    def momentum_features(self, inputs: torch.Tensor) -> torch.Tensor:
+        """L2-normalised momentum-encoder embeddings g = M(x), (B, D) float32, eval mode."""
+        encoder = self.momentum_encoder.module
+        was_training = encoder.training
+        encoder.eval()
+        feats = F.normalize(encoder(inputs)[1].float(), dim=1)
+        encoder.train(was_training)
+        return feats
+
+    @torch.no_grad()
+    def set_memory(self, centroids: torch.Tensor, camera_centroids: torch.Tensor,
+                   camera_keys: torch.Tensor, camera_labels: torch.Tensor,
+                   sample_labels: torch.Tensor, num_cams: int) -> None:
+        """Install the memories and labels of an epoch (called by the refresh hook).
+
+        Args:
+            centroids (torch.Tensor): (C, D) identity centroids: multi-camera identities 0..P-1,
+                then pseudo-identities P..C-1.
+            camera_centroids (torch.Tensor): (M, D) camera centroids of multi-camera data.
+            camera_keys (torch.Tensor): (M,) int64 ``pid * num_cams + camid``, increasing.
+            camera_labels (torch.Tensor): (M,) int64 pid of each camera centroid.
+            sample_labels (torch.Tensor): (N,) int64 row of ``centroids`` of every training item
+                (its pid, its pseudo-identity, or -1 for single-camera items left out this epoch).
+            num_cams (int): Number of multi-camera cameras (for the camera keys).
+        """
+        self.memory.reset(centroids)
+        self.camera_memory.reset(camera_centroids, camera_keys, camera_labels)
+        self.sample_labels = sample_labels.long().to(self.sample_labels.device)
+        self.num_cams.fill_(int(num_cams))
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        key = prefix + 'sample_labels'
+        if key in state_dict:
+            self.sample_labels = self.sample_labels.new_empty(state_dict[key].shape)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    def _labels(self, data_samples: Sequence[DataSample], device: torch.device):
+        """Identity row, camera key and pid of every image of the batch ((B,) int64 each)."""
+        if len(self.memory) == 0:
+            raise RuntimeError('ReMix has no centroid memory: add ReMixRefreshHook (and '
+                               'MomentumEncoderHook) to custom_hooks, as configs/remix/ do.')
+        sample_idx = torch.tensor([s.sample_idx for s in data_samples], device=device)
+        if int(sample_idx.max()) >= self.sample_labels.numel():
+            raise RuntimeError(f'sample_idx {int(sample_idx.max())} is outside the '
+                               f'{self.sample_labels.numel()} items of the last refresh')
+        pids = pids_of(data_samples, device)
+        camids = torch.tensor([s.camid for s in data_samples], device=device)
+        labels = self.sample_labels[sample_idx]
+        cam_keys = torch.where(pids >= 0, pids * self.num_cams + camids, torch.full_like(pids, -1))
+        return labels, cam_keys, pids
+
+    def loss(self, inputs: List[torch.Tensor],
+             data_samples: List[DataSample]) -> Dict[str, torch.Tensor]:
+        """The four ReMix losses of a batch, and the momentum update of the memories.
+
+        Args:
+            inputs (list[torch.Tensor]): Two (B, 3, H, W) float batches: the standard views x and the
+                strongly augmented views x^ of the same images.
+            data_samples (list[DataSample]): ``sample_idx``, ``pid`` and ``camid`` of each image.
+
+        Returns:
+            dict[str, torch.Tensor]: ``loss_instance``, ``loss_augmentation``, ``loss_centroids``,
+            ``loss_camera_centroids`` (weighted scalars).
+
+        Raises:
+            ValueError: If ``inputs`` is not two views.
+            RuntimeError: If no refresh has set the memories.
+        """
+        if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
+            raise ValueError('ReMix trains on two views per image (standard, strongly augmented): '
+                             'use MultiView with two pipelines in the training pipeline.')
+        x, x_aug = inputs
+        labels, cam_keys, pids = self._labels(data_samples, x.device)
+        feats = F.normalize(self.encoder(x)[1], dim=1)
+        aug_feats = F.normalize(self.encoder(x_aug)[1], dim=1)
+        momentum_feats = self.momentum_features(x)
+
+        keep = labels >= 0  # single-camera items left out of this epoch never reach a loss
+        labels_k = labels[keep]
+        mc_labels = torch.where(pids[keep] >= 0, labels_k, torch.full_like(labels_k, -1))
+        losses = dict(
+            loss_instance=self.loss_instance(feats[keep], labels_k),
+            loss_augmentation=self.loss_augmentation(aug_feats[keep], momentum_feats[keep],
+                                                     labels_k),
+            loss_centroids=self.loss_centroids(feats[keep], labels_k, self.memory.centroids),
+            loss_camera_centroids=self.loss_camera_centroids(
+                feats[keep], mc_labels, self.camera_memory.centroids, self.camera_memory.labels))
+
+        all_feats = _gather(momentum_feats)
+        self.memory.update(all_feats, _gather(labels))
+        self.camera_memory.update(all_feats, self.camera_memory.rows_of(_gather(cam_keys)))
+        return losses

@@ -1,0 +1,52 @@
+import numpy as np
+import pytest
+import torch
+from mmengine.runner import Runner
+
+from helpers import make_tiny_data, tiny_runner_cfg
+
+
+@pytest.fixture(scope='module')
+def tiny_data(tmp_path_factory):
+    return make_tiny_data(tmp_path_factory.mktemp('data') / 'syn')
+
+
+@pytest.mark.parametrize('num_workers', [0, 2])
+def test_refresh_sets_consistent_memories_and_labels(tiny_data, tmp_path, num_workers):
+    runner = Runner.from_cfg(tiny_runner_cfg(tiny_data, tmp_path, num_workers=num_workers))
+    runner.train()
+    model, dataset = runner.model, runner.train_dataloader.dataset
+    sampler = runner.train_dataloader.sampler
+    num_mc, num_pids = dataset.num_multi_camera, dataset.num_pids
+    labels = model.sample_labels.numpy()
+    # multi-camera items keep their pid; clustered single-camera items follow the pids
+    assert np.array_equal(labels[:num_mc], dataset.get_pids()[:num_mc])
+    sc = labels[num_mc:]
+    assert sc.size == dataset.num_single_camera and sc.min() >= -1
+    num_clusters = len(model.memory) - num_pids
+    assert set(sc[sc >= 0] - num_pids) == set(range(num_clusters))
+    # a pseudo-identity never spans two videos
+    videos = dataset.get_video_ids()[num_mc:]
+    for label in np.unique(sc[sc >= 0]):
+        assert np.unique(videos[sc == label]).size == 1
+    # the sampler got the same pseudo-labels as the model (persistent workers or not)
+    batches = sampler.sample_batches()
+    sc_part = batches[:, sampler.batch_size - 8:]
+    assert (labels[sc_part] >= num_pids).all() or num_clusters == 0
+    # camera memory: one row per (pid, camera) of the multi-camera data
+    pairs = {(p, c) for p, c in zip(dataset.get_pids()[:num_mc], dataset.get_camids()[:num_mc])}
+    assert len(model.camera_memory) == len(pairs)
+    assert torch.equal(model.camera_memory.labels, model.camera_memory.keys // dataset.num_cams)
+    assert torch.allclose(model.memory.centroids.norm(dim=1), torch.ones(len(model.memory)))
+    stats = runner.message_hub.get_info('remix_refresh')
+    assert stats['images_sampled'] == dataset.num_single_camera  # ratio 1.0 > videos available
+    assert stats['clusters'] == num_clusters
+    assert 0.0 <= stats['purity'] <= 1.0 and 'nmi' in stats and 'seconds_cluster' in stats
+
+
+def test_refresh_rejects_a_model_without_memory(tiny_data, tmp_path):
+    cfg = tiny_runner_cfg(tiny_data, tmp_path, model='ReIDBaseline')
+    cfg.custom_hooks = [dict(type='ReMixRefreshHook', pipeline=cfg.test_dataloader.dataset.pipeline)]
+    runner = Runner.from_cfg(cfg)
+    with pytest.raises(TypeError, match='ReMix model'):
+        runner.train()

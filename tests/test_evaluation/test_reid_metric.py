@@ -1,0 +1,120 @@
+import pytest
+import torch
+from mmengine.logging import MMLogger
+
+from mmremix.evaluation.functional import reid_evaluate
+from mmremix.evaluation.metrics import ReIDMetric
+from mmremix.registry import METRICS
+
+
+def make_target(name, seed, num_query=6, num_gallery=30):
+    """Samples of one target as the Evaluator passes them, plus the function's inputs."""
+    gen = torch.Generator().manual_seed(seed)
+    feats = torch.nn.functional.normalize(torch.randn(num_query + num_gallery, 8, generator=gen))
+    pids = torch.randint(0, 4, (num_query + num_gallery, ), generator=gen)
+    camids = torch.randint(0, 3, (num_query + num_gallery, ), generator=gen)
+    is_query = torch.arange(num_query + num_gallery) < num_query
+    samples = [
+        dict(feature=f, pid=int(p), camid=int(c), is_query=bool(q), dataset_name=name)
+        for f, p, c, q in zip(feats, pids, camids, is_query)
+    ]
+    inputs = (feats[:num_query], feats[num_query:], pids[:num_query], pids[num_query:],
+              camids[:num_query], camids[num_query:])
+    return samples, inputs
+
+
+def test_two_targets_give_prefixed_keys_and_function_values():
+    samples_a, inputs_a = make_target('market', seed=0)
+    samples_b, inputs_b = make_target('dukemtmc', seed=1)
+    metric = METRICS.build(dict(type='ReIDMetric', topk=(1, 5)))
+    # Interleaved batches, as from a ReIDConcatDataset with a shuffled order.
+    mixed = [s for pair in zip(samples_a, samples_b) for s in pair]
+    for start in range(0, len(mixed), 5):
+        metric.process(None, mixed[start:start + 5])
+    metrics = metric.compute_metrics(metric.results)
+
+    assert list(metrics) == [
+        'market/mAP', 'market/rank1', 'market/rank5', 'market/mINP', 'market/num_skipped_queries',
+        'dukemtmc/mAP', 'dukemtmc/rank1', 'dukemtmc/rank5', 'dukemtmc/mINP',
+        'dukemtmc/num_skipped_queries'
+    ]
+    for name, inputs in (('market', inputs_a), ('dukemtmc', inputs_b)):
+        expected = reid_evaluate(*inputs, topk=(1, 5))
+        assert metrics[f'{name}/mAP'] == pytest.approx(100 * expected['mAP'], abs=1e-9)
+        assert metrics[f'{name}/mINP'] == pytest.approx(100 * expected['mINP'], abs=1e-9)
+        assert metrics[f'{name}/rank1'] == pytest.approx(100 * float(expected['cmc'][0]))
+        assert metrics[f'{name}/rank5'] == pytest.approx(100 * float(expected['cmc'][4]))
+        assert metrics[f'{name}/num_skipped_queries'] == expected['num_skipped']
+        assert all(type(metrics[f'{name}/{key}']) is float for key in ('mAP', 'rank1', 'mINP'))
+
+
+def hand_samples():
+    """One query (pid 1, cam 0) and a gallery where its positive comes second."""
+    q = torch.tensor([1., 0.])
+    return [
+        dict(feature=q, pid=1, camid=0, is_query=True, dataset_name='toy'),
+        dict(feature=torch.tensor([0.8, 0.6]), pid=2, camid=1, is_query=False,
+             dataset_name='toy'),
+        dict(feature=torch.tensor([0.6, 0.8]), pid=1, camid=1, is_query=False,
+             dataset_name='toy'),
+        dict(feature=q, pid=1, camid=0, is_query=False, dataset_name='toy'),  # same cam: ignored
+        dict(feature=torch.tensor([0., 1.]), pid=3, camid=2, is_query=False, dataset_name='toy'),
+    ]
+
+
+def test_hand_computed_percentages_and_log_line(monkeypatch):
+    logger = MMLogger.get_instance('test_reid_metric_log')
+    lines = []
+    monkeypatch.setattr(logger, 'info', lines.append)
+    metric = ReIDMetric(topk=(1, 2))
+    metric.process(None, hand_samples())
+    metrics = metric.compute_metrics(metric.results)
+    # Positive at rank 1 of the cleaned list (g1, g2+, g4): AP = INP = 1/2.
+    assert metrics == {
+        'toy/mAP': 50.0,
+        'toy/rank1': 0.0,
+        'toy/rank2': 100.0,
+        'toy/mINP': 50.0,
+        'toy/num_skipped_queries': 0
+    }
+    assert lines == ['toy: mAP 50.00 | rank1 0.00 | rank2 100.00 | mINP 50.00 | '
+                     'valid queries 1 | skipped 0']
+
+
+def test_evaluate_applies_prefix_and_process_stores_cpu_float32():
+    metric = ReIDMetric(topk=(1, ), prefix='reid')
+    samples = hand_samples()
+    samples[0]['feature'] = samples[0]['feature'].double()
+    samples[0]['pid'] = torch.tensor(1)
+    metric.process(None, samples)
+    stored = metric.results[0]
+    assert stored['feature'].dtype == torch.float32 and stored['feature'].device.type == 'cpu'
+    assert stored['pid'] == 1 and type(stored['pid']) is int
+    assert metric.evaluate(len(samples)) == {
+        'reid/toy/mAP': 50.0,
+        'reid/toy/rank1': 0.0,
+        'reid/toy/mINP': 50.0,
+        'reid/toy/num_skipped_queries': 0
+    }
+
+
+@pytest.mark.parametrize('is_query, counts', [(True, '5 query and 0 gallery'),
+                                              (False, '0 query and 5 gallery')])
+def test_target_without_query_or_gallery_raises(is_query, counts):
+    metric = ReIDMetric()
+    samples = [dict(s, is_query=is_query) for s in hand_samples()]
+    metric.process(None, samples)
+    with pytest.raises(ValueError, match=f'dataset "toy" has {counts} samples'):
+        metric.compute_metrics(metric.results)
+
+
+def test_missing_field_raises():
+    sample = hand_samples()[0]
+    del sample['camid']
+    with pytest.raises(KeyError, match=r"lacks field\(s\) \['camid'\]"):
+        ReIDMetric().process(None, [sample])
+
+
+def test_invalid_topk_raises():
+    with pytest.raises(ValueError, match='`topk` must be a non-empty sequence'):
+        ReIDMetric(topk=(0, 1))

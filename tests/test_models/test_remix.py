@@ -1,0 +1,140 @@
+import copy
+
+import pytest
+import torch
+import torch.nn.functional as F
+from mmpretrain.structures import DataSample
+
+from mmremix.registry import MODELS
+
+
+def tiny_remix(**kwargs):
+    cfg = dict(
+        type='ReMix',
+        backbone=dict(type='ResNet', depth=18, stem_channels=8, base_channels=8, out_indices=(3, )),
+        in_channels=64,
+        momentum=0.9)
+    cfg.update(kwargs)
+    model = MODELS.build(cfg)
+    model.init_weights()
+    return model
+
+
+# 8 training items: 6 multi-camera (pids 0, 0, 1, 1, 2, 2 in cameras 0/1) and 2 single-camera
+PIDS = [0, 0, 1, 1, 2, 2, -1, -1]
+CAMIDS = [0, 1, 0, 1, 0, 0, -1, -1]
+
+
+def install_memory(model, feat_dim=64):
+    torch.manual_seed(0)
+    cam_keys = torch.tensor([0, 1, 2, 3, 4])  # pid * 2 + camid
+    model.set_memory(
+        centroids=torch.randn(4, feat_dim),  # pids 0..2, then one pseudo-identity (row 3)
+        camera_centroids=torch.randn(5, feat_dim),
+        camera_keys=cam_keys,
+        camera_labels=cam_keys // 2,
+        sample_labels=torch.tensor([0, 0, 1, 1, 2, 2, 3, 3]),
+        num_cams=2)
+
+
+def batch(model, indices):
+    views = [[torch.randint(0, 255, (3, 32, 16), dtype=torch.uint8) for _ in indices]
+             for _ in range(2)]
+    samples = [DataSample(metainfo=dict(sample_idx=i, pid=PIDS[i], camid=CAMIDS[i]))
+               for i in indices]
+    return model.data_preprocessor(dict(inputs=views, data_samples=samples), True)
+
+
+def test_momentum_encoder_starts_as_copy_and_follows_ema():
+    model = tiny_remix()
+    enc, mom = model.encoder.state_dict(), model.momentum_encoder.module.state_dict()
+    assert all(torch.equal(enc[k], mom[k]) for k in enc)
+    assert not any(p.requires_grad for p in model.momentum_encoder.parameters())
+    old = copy.deepcopy(model.momentum_encoder.module.state_dict())
+    model.momentum_update()  # the first update of MMEngine's EMA copies the encoder
+    with torch.no_grad():
+        for p in model.encoder.parameters():
+            p.add_(1.0)
+    model.momentum_update()
+    name = 'backbone.conv1.weight'
+    expected = 0.9 * old[name] + 0.1 * model.encoder.state_dict()[name]
+    assert torch.allclose(model.momentum_encoder.module.state_dict()[name], expected, atol=1e-6)
+
+
+def test_loss_needs_refresh_and_two_views():
+    model = tiny_remix()
+    data = batch(model, [0, 1, 2, 3])
+    with pytest.raises(RuntimeError, match='ReMixRefreshHook'):
+        model(**data, mode='loss')
+    install_memory(model)
+    with pytest.raises(ValueError, match='two views'):
+        model(data['inputs'][0], data['data_samples'], mode='loss')
+
+
+def test_loss_terms_and_memory_update():
+    model = tiny_remix()
+    install_memory(model)
+    before = model.memory.centroids.clone()
+    cam_before = model.camera_memory.centroids.clone()
+    data = batch(model, [0, 1, 2, 3, 6, 7])
+    losses = model(**data, mode='loss')
+    assert set(losses) == {'loss_instance', 'loss_augmentation', 'loss_centroids',
+                           'loss_camera_centroids'}
+    assert all(torch.isfinite(v) and v.item() > 0 for v in losses.values())
+    sum(losses.values()).backward()
+    assert model.encoder.backbone.conv1.weight.grad is not None
+    changed = (model.memory.centroids - before).abs().sum(1) > 0
+    assert changed.tolist() == [True, True, False, True]  # rows of pids 0, 1 and pseudo-id 3
+    cam_changed = (model.camera_memory.centroids - cam_before).abs().sum(1) > 0
+    assert cam_changed.tolist() == [True, True, True, True, False]  # (pid, cam) keys 0..3 seen
+    assert torch.allclose(model.memory.centroids.norm(dim=1), torch.ones(4), atol=1e-5)
+
+
+def test_items_without_label_never_reach_a_loss():
+    model = tiny_remix()
+    install_memory(model)
+    model.sample_labels[6:] = -1  # the single-camera items are noise this epoch
+    torch.manual_seed(1)
+    data = batch(model, [0, 1, 2, 3, 6, 7])
+    losses = model(**data, mode='loss')
+    torch.manual_seed(1)
+    model2 = copy.deepcopy(model)
+    kept = dict(inputs=[v[:4] for v in data['inputs']], data_samples=data['data_samples'][:4])
+    model.eval(), model2.eval()  # same BN statistics for both batches
+    assert torch.allclose(model(**data, mode='loss')['loss_instance'],
+                          model2(**kept, mode='loss')['loss_instance'], atol=1e-5)
+    assert torch.isfinite(losses['loss_centroids'])
+
+
+def test_loss_weight_zero_turns_a_loss_off():
+    model = tiny_remix(loss_camera_centroids=dict(type='CameraCentroidsLoss', loss_weight=0.0))
+    install_memory(model)
+    losses = model(**batch(model, [0, 1, 2, 3]), mode='loss')
+    assert losses['loss_camera_centroids'].item() == 0.0
+    assert losses['loss_instance'].item() > 0
+
+
+def test_test_feature_choice():
+    model = tiny_remix(test_cfg=dict(feature='encoder')).eval()
+    inputs = batch(model, [0, 1])['inputs'][0]
+    with torch.no_grad():
+        model.encoder.backbone.conv1.weight.mul_(2)  # encoder and momentum encoder now differ
+        from_encoder = model.extract_feat(inputs)
+        model.test_cfg['feature'] = 'momentum'
+        from_momentum = model.extract_feat(inputs)
+        expected = F.normalize(model.momentum_encoder.module(inputs)[1], dim=1)
+    assert torch.allclose(from_momentum, expected, atol=1e-6)
+    assert not torch.allclose(from_encoder, from_momentum)
+    with pytest.raises(ValueError, match='feature'):
+        tiny_remix(test_cfg=dict(feature='teacher'))
+
+
+def test_checkpoint_restores_memories_of_another_size():
+    model = tiny_remix()
+    install_memory(model)
+    fresh = tiny_remix()
+    fresh.load_state_dict(model.state_dict())
+    assert torch.equal(fresh.memory.centroids, model.memory.centroids)
+    assert torch.equal(fresh.camera_memory.keys, model.camera_memory.keys)
+    assert torch.equal(fresh.sample_labels, model.sample_labels)
+    assert int(fresh.num_cams) == 2

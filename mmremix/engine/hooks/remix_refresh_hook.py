@@ -14,6 +14,7 @@ from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
 from mmremix.clustering import cluster_videos, pseudo_label_quality
+from mmremix.datasets.samplers import check_loader_batch_size
 from mmremix.registry import HOOKS
 
 
@@ -89,6 +90,8 @@ class ReMixRefreshHook(Hook):
     Raises:
         TypeError: At the start of training, if the model has no ``set_memory`` or the dataset is not a
             ``ReMixDataset``.
+        ValueError: At the start of training, if the train loader's batch size differs from its
+            sampler's.
     """
 
     priority = 'NORMAL'
@@ -124,6 +127,7 @@ class ReMixRefreshHook(Hook):
         if not hasattr(dataset, 'num_multi_camera'):
             raise TypeError('ReMixRefreshHook needs train_dataloader.dataset to be a ReMixDataset, got '
                             f'{type(dataset).__name__}')
+        check_loader_batch_size(runner.train_dataloader)
         if self.gt_file is not None:
             self._gt_labels = self._read_gt(dataset)
 

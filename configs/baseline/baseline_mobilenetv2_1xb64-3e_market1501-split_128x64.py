@@ -6,7 +6,7 @@
 _base_ = [
     '../_base_/models/reid_mobilenetv2.py',
     '../_base_/datasets/market1501_split_cuhk03val_128x64.py',
-    '../_base_/schedules/adam_cpu_4e.py',
+    '../_base_/schedules/adam_cpu_3e.py',
     '../_base_/default_runtime.py',
 ]
 pretrained = 'checkpoints/mobilenetv2_imagenet_mmpretrain.pth'

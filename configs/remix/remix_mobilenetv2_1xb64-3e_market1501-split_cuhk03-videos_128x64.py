@@ -6,13 +6,13 @@
 _base_ = [
     '../_base_/models/remix_mobilenetv2.py',
     '../_base_/datasets/remix_market1501-split_cuhk03-videos_128x64.py',
-    '../_base_/schedules/adam_cpu_4e.py',
+    '../_base_/schedules/adam_cpu_3e.py',
     '../_base_/default_runtime.py',
 ]
 pretrained = 'checkpoints/mobilenetv2_imagenet_mmpretrain.pth'
 model = dict(
     backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=pretrained, prefix='backbone.')),
-    # 4 epochs of about 360 iterations: a shorter momentum horizon than the paper's 0.999 (60 epochs)
+    # 3 epochs of about 360 iterations: a shorter momentum horizon than the paper's 0.999 (60 epochs)
     momentum=0.995)
 
 custom_hooks = [

@@ -9,7 +9,7 @@ import scipy.sparse as sp
 
 from .knn import MAX_GATHERED_ELEMENTS, distance_graph, knn_edges, pair_inner_products
 
-__all__ = ['k_reciprocal_jaccard']
+__all__ = ['k_reciprocal_encoding', 'k_reciprocal_jaccard']
 
 
 def _neighbour_matrix(knn_indices: np.ndarray, k: int, value: float = 1.0) -> sp.csr_matrix:
@@ -41,6 +41,43 @@ def _paired_row_min_sums(a: sp.csr_matrix, b: sp.csr_matrix, rows: np.ndarray,
         mins = a[rows[start:stop]].minimum(b[cols[start:stop]])
         out[start:stop] = np.asarray(mins.sum(axis=1)).ravel()
     return out
+
+
+def k_reciprocal_encoding(features: np.ndarray, knn_indices: np.ndarray, k1: int,
+                          k2: int) -> sp.csr_matrix:
+    """Query-expanded k-reciprocal encodings V of all N rows: steps 1-4 of
+    :func:`k_reciprocal_jaccard`.
+
+    Source: Zhong et al., CVPR 2017, Eqs. 6, 8 and 11 (softmax normalisation: design choice of
+    mmremix, see :func:`k_reciprocal_jaccard`).
+
+    Args:
+        features (np.ndarray): float32 (N, D), rows L2-normalised.
+        knn_indices (np.ndarray): int (N, >= k1 + 1) from :func:`knn_search`.
+        k1 (int): Size of the k-reciprocal neighbourhood, >= 0.
+        k2 (int): Size of the local query expansion, 1 <= k2 <= k1 + 1.
+
+    Returns:
+        scipy.sparse.csr_matrix: float64 (N, N), each row summing to 1.
+    """
+    num = features.shape[0]
+    recip = _reciprocal(knn_indices, k1)
+    recip_half = _reciprocal(knn_indices, (k1 + 1) // 2)
+    pair = recip.tocoo()
+    overlap = _paired_row_min_sums(recip, recip_half, pair.row, pair.col)
+    half_sizes = np.diff(recip_half.indptr)[pair.col]
+    expand = 3 * overlap >= 2 * half_sizes
+    selection = sp.csr_matrix((np.ones(int(expand.sum())), (pair.row[expand], pair.col[expand])),
+                              shape=(num, num))
+    expanded = (recip + selection @ recip_half).tocoo()
+
+    rows, cols = expanded.row.astype(np.int64), expanded.col.astype(np.int64)
+    weights = np.exp(-(2.0 - 2.0 * pair_inner_products(features, rows, cols)))
+    weights /= np.bincount(rows, weights, minlength=num)[rows]
+    encoding = sp.csr_matrix((weights, (rows, cols)), shape=(num, num))
+    if k2 > 1:
+        encoding = _neighbour_matrix(knn_indices, k2 - 1, 1.0 / k2) @ encoding
+    return encoding.tocsr()
 
 
 def k_reciprocal_jaccard(features: np.ndarray,
@@ -99,22 +136,7 @@ def k_reciprocal_jaccard(features: np.ndarray,
         raise ValueError(f'k_reciprocal_jaccard: `knn_indices` has {knn_indices.shape[0]} rows '
                          f'but `features` has {num}')
 
-    recip = _reciprocal(knn_indices, k1)
-    recip_half = _reciprocal(knn_indices, (k1 + 1) // 2)
-    pair = recip.tocoo()
-    overlap = _paired_row_min_sums(recip, recip_half, pair.row, pair.col)
-    half_sizes = np.diff(recip_half.indptr)[pair.col]
-    expand = 3 * overlap >= 2 * half_sizes
-    selection = sp.csr_matrix((np.ones(int(expand.sum())), (pair.row[expand], pair.col[expand])),
-                              shape=(num, num))
-    expanded = (recip + selection @ recip_half).tocoo()
-
-    rows, cols = expanded.row.astype(np.int64), expanded.col.astype(np.int64)
-    weights = np.exp(-(2.0 - 2.0 * pair_inner_products(features, rows, cols)))
-    weights /= np.bincount(rows, weights, minlength=num)[rows]
-    encoding = sp.csr_matrix((weights, (rows, cols)), shape=(num, num))
-    if k2 > 1:
-        encoding = (_neighbour_matrix(knn_indices, k2 - 1, 1.0 / k2) @ encoding).tocsr()
+    encoding = k_reciprocal_encoding(features, knn_indices, k1, k2)
 
     mass = np.asarray(encoding.sum(axis=1)).ravel()
     shared = _paired_row_min_sums(encoding, encoding, edge_rows, edge_cols)

@@ -1,15 +1,15 @@
 """Runner-free Re-ID retrieval evaluation: mAP, CMC and mINP under the Market-1501 protocol."""
-from typing import Dict, Optional, Sequence, Union
+from typing import Callable, Dict, Optional, Sequence, Union
 
 import torch
 from torch import Tensor
 
-__all__ = ['reid_evaluate']
+__all__ = ['reid_evaluate', 'reid_evaluate_distmat']
 
 IdsLike = Union[Tensor, Sequence[int]]
 
 
-def _as_ids(values: IdsLike, name: str, length: int, device: torch.device) -> Tensor:
+def _as_ids(values: IdsLike, name: str, length: int, device: torch.device, caller: str) -> Tensor:
     """Convert pids or camids to an int64 tensor of shape (length,) on ``device``.
 
     Raises:
@@ -17,8 +17,8 @@ def _as_ids(values: IdsLike, name: str, length: int, device: torch.device) -> Te
     """
     ids = torch.as_tensor(values, device=device).long()
     if ids.shape != (length, ):
-        raise ValueError(f'reid_evaluate: `{name}` must have shape ({length},) to match the '
-                         f'features, got {tuple(ids.shape)}')
+        raise ValueError(f'{caller}: `{name}` must have shape ({length},), one entry per '
+                         f'query or gallery item, got {tuple(ids.shape)}')
     return ids
 
 
@@ -38,6 +38,97 @@ def _check_features(query_feats: Tensor, gallery_feats: Tensor) -> None:
         raise ValueError('reid_evaluate: `query_feats` and `gallery_feats` must have the same '
                          f'feature dimension, got {query_feats.shape[1]} and '
                          f'{gallery_feats.shape[1]}')
+
+
+def _ranking_metrics(chunk_distance: Callable[[int, int], Tensor], num_query: int,
+                     num_gallery: int, ids: Sequence[IdsLike], topk: Sequence[int],
+                     chunk_size: Optional[int], max_elements: int, device: torch.device,
+                     caller: str) -> Dict[str, Union[float, int, Tensor]]:
+    """Rank the gallery for each query by ascending distance and reduce mAP, CMC and mINP.
+
+    The ranking core shared by :func:`reid_evaluate` and :func:`reid_evaluate_distmat`; see the
+    former for the protocol, the chunking and the returned dict.
+
+    Args:
+        chunk_distance (Callable[[int, int], Tensor]): ``chunk_distance(start, stop)`` returns the
+            float (stop - start, Ng) distances of queries ``start:stop`` on ``device``.
+        num_query (int): Nq.
+        num_gallery (int): Ng.
+        ids (Sequence): ``(query_pids, gallery_pids, query_camids, gallery_camids)``.
+        topk (Sequence[int]): Ranks of interest.
+        chunk_size (int, optional): Queries per chunk; None derives it from ``max_elements``.
+        max_elements (int): Element budget of one (chunk, Ng) matrix.
+        device (torch.device): Device of the computation.
+        caller (str): Public function name used in error messages.
+
+    Raises:
+        ValueError: See :func:`reid_evaluate`.
+    """
+    if len(topk) == 0 or min(topk) < 1:
+        raise ValueError(f'{caller}: `topk` must be a non-empty sequence of positive ranks, '
+                         f'got {tuple(topk)}')
+    if chunk_size is not None and chunk_size < 1:
+        raise ValueError(f'{caller}: `chunk_size` must be positive or None, got {chunk_size}')
+    if max_elements < 1:
+        raise ValueError(f'{caller}: `max_elements` must be positive, got {max_elements}')
+    query_pids, gallery_pids, query_camids, gallery_camids = (
+        _as_ids(values, name, length, device, caller) for values, name, length in zip(
+            ids, ('query_pids', 'gallery_pids', 'query_camids', 'gallery_camids'),
+            (num_query, num_gallery, num_query, num_gallery)))
+    gallery_junk = gallery_pids == -1
+    max_rank = max(topk)
+    if chunk_size is None:
+        chunk_size = max(1, max_elements // num_gallery)
+
+    # Per-query results, reduced once at the end so every chunk size gives bit-identical sums.
+    ap = torch.zeros(num_query, dtype=torch.float64, device=device)
+    inp = torch.zeros(num_query, dtype=torch.float64, device=device)
+    num_pos = torch.zeros(num_query, dtype=torch.int64, device=device)
+    first_rank = torch.zeros(num_query, dtype=torch.int64, device=device)
+    for start in range(0, num_query, chunk_size):
+        stop = min(start + chunk_size, num_query)
+        # Masks in gallery order first: booleans are cheap to gather, int64 ids are not.
+        matches = gallery_pids[None] == query_pids[start:stop, None]
+        keep = ~((matches & (gallery_camids[None] == query_camids[start:stop, None]))
+                 | gallery_junk[None])
+        positive = matches & keep
+        del matches
+        order = torch.sort(chunk_distance(start, stop), dim=1, stable=True).indices
+        positive = positive.gather(1, order)
+        keep = keep.gather(1, order)
+        del order
+
+        # Rank of each sorted position among the kept items only (junk removed from the list).
+        kept_rank = keep.cumsum(dim=1, dtype=torch.int32) - 1
+        rows, cols = positive.nonzero(as_tuple=True)  # row-major: positives in rank order per row
+        pos_rank = kept_rank[rows, cols].double()
+        del kept_rank, keep
+        chunk_num_pos = positive.sum(dim=1)
+        del positive
+        # 1-based index of each positive among its query's positives.
+        pos_index = (torch.arange(rows.numel(), device=device) -
+                     (chunk_num_pos.cumsum(0) - chunk_num_pos)[rows] + 1)
+        is_first = pos_index == 1
+        is_last = pos_index == chunk_num_pos[rows]
+        rows += start
+        ap.index_add_(0, rows, pos_index / (pos_rank + 1))
+        inp[rows[is_last]] = pos_index[is_last] / (pos_rank[is_last] + 1)
+        first_rank[rows[is_first]] = pos_rank[is_first].long()
+        num_pos[start:stop] = chunk_num_pos
+
+    valid = num_pos > 0
+    num_valid = int(valid.sum())
+    if num_valid == 0:
+        raise ValueError(f'{caller}: none of the {num_query} queries has a valid gallery '
+                         'match (same pid, different camid, pid != -1)')
+    ranks = torch.arange(1, max_rank + 1, device=device)
+    cmc = (first_rank[valid, None] < ranks).double().mean(dim=0).cpu()
+    return dict(
+        mAP=float((ap[valid] / num_pos[valid]).sum()) / num_valid,
+        mINP=float(inp[valid].sum()) / num_valid,
+        cmc=cmc,
+        num_valid=num_valid,
+        num_skipped=num_query - num_valid)
 
 
 def reid_evaluate(query_feats: Tensor,
@@ -107,74 +198,66 @@ def reid_evaluate(query_feats: Tensor,
         (0.5833, [0.0, 1.0], 0.6667)
     """
     _check_features(query_feats, gallery_feats)
-    if len(topk) == 0 or min(topk) < 1:
-        raise ValueError(f'reid_evaluate: `topk` must be a non-empty sequence of positive ranks, '
-                         f'got {tuple(topk)}')
-    if chunk_size is not None and chunk_size < 1:
-        raise ValueError(f'reid_evaluate: `chunk_size` must be positive or None, got {chunk_size}')
-    if max_elements < 1:
-        raise ValueError(f'reid_evaluate: `max_elements` must be positive, got {max_elements}')
+    gallery_feats = gallery_feats.to(query_feats.device)
 
-    device = query_feats.device
-    num_query, num_gallery = query_feats.shape[0], gallery_feats.shape[0]
-    query_pids = _as_ids(query_pids, 'query_pids', num_query, device)
-    query_camids = _as_ids(query_camids, 'query_camids', num_query, device)
-    gallery_pids = _as_ids(gallery_pids, 'gallery_pids', num_gallery, device)
-    gallery_camids = _as_ids(gallery_camids, 'gallery_camids', num_gallery, device)
-    gallery_feats = gallery_feats.to(device)
-    gallery_junk = gallery_pids == -1
-    max_rank = max(topk)
-    if chunk_size is None:
-        chunk_size = max(1, max_elements // num_gallery)
+    def chunk_distance(start: int, stop: int) -> Tensor:
+        return (query_feats[start:stop] @ gallery_feats.T).neg_().add_(1)
 
-    # Per-query results, reduced once at the end so every chunk size gives bit-identical sums.
-    ap = torch.zeros(num_query, dtype=torch.float64, device=device)
-    inp = torch.zeros(num_query, dtype=torch.float64, device=device)
-    num_pos = torch.zeros(num_query, dtype=torch.int64, device=device)
-    first_rank = torch.zeros(num_query, dtype=torch.int64, device=device)
-    for start in range(0, num_query, chunk_size):
-        stop = min(start + chunk_size, num_query)
-        # Masks in gallery order first: booleans are cheap to gather, int64 ids are not.
-        matches = gallery_pids[None] == query_pids[start:stop, None]
-        keep = ~((matches & (gallery_camids[None] == query_camids[start:stop, None]))
-                 | gallery_junk[None])
-        positive = matches & keep
-        del matches
-        distance = (query_feats[start:stop] @ gallery_feats.T).neg_().add_(1)
-        order = torch.sort(distance, dim=1, stable=True).indices
-        del distance
-        positive = positive.gather(1, order)
-        keep = keep.gather(1, order)
-        del order
+    return _ranking_metrics(chunk_distance, query_feats.shape[0], gallery_feats.shape[0],
+                            (query_pids, gallery_pids, query_camids, gallery_camids), topk,
+                            chunk_size, max_elements, query_feats.device, 'reid_evaluate')
 
-        # Rank of each sorted position among the kept items only (junk removed from the list).
-        kept_rank = keep.cumsum(dim=1, dtype=torch.int32) - 1
-        rows, cols = positive.nonzero(as_tuple=True)  # row-major: positives in rank order per row
-        pos_rank = kept_rank[rows, cols].double()
-        del kept_rank, keep
-        chunk_num_pos = positive.sum(dim=1)
-        del positive
-        # 1-based index of each positive among its query's positives.
-        pos_index = (torch.arange(rows.numel(), device=device) -
-                     (chunk_num_pos.cumsum(0) - chunk_num_pos)[rows] + 1)
-        is_first = pos_index == 1
-        is_last = pos_index == chunk_num_pos[rows]
-        rows += start
-        ap.index_add_(0, rows, pos_index / (pos_rank + 1))
-        inp[rows[is_last]] = pos_index[is_last] / (pos_rank[is_last] + 1)
-        first_rank[rows[is_first]] = pos_rank[is_first].long()
-        num_pos[start:stop] = chunk_num_pos
 
-    valid = num_pos > 0
-    num_valid = int(valid.sum())
-    if num_valid == 0:
-        raise ValueError(f'reid_evaluate: none of the {num_query} queries has a valid gallery '
-                         'match (same pid, different camid, pid != -1)')
-    ranks = torch.arange(1, max_rank + 1, device=device)
-    cmc = (first_rank[valid, None] < ranks).double().mean(dim=0).cpu()
-    return dict(
-        mAP=float((ap[valid] / num_pos[valid]).sum()) / num_valid,
-        mINP=float(inp[valid].sum()) / num_valid,
-        cmc=cmc,
-        num_valid=num_valid,
-        num_skipped=num_query - num_valid)
+def reid_evaluate_distmat(distmat: Tensor,
+                          query_pids: IdsLike,
+                          gallery_pids: IdsLike,
+                          query_camids: IdsLike,
+                          gallery_camids: IdsLike,
+                          topk: Sequence[int] = (1, 5, 10),
+                          chunk_size: Optional[int] = None,
+                          max_elements: int = 2**24) -> Dict[str, Union[float, int, Tensor]]:
+    """Evaluate Re-ID retrieval from a precomputed query-gallery distance matrix.
+
+    Same protocol, chunking and results as :func:`reid_evaluate` (both call one ranking core),
+    with the gallery of each query ranked by ascending ``distmat`` row, e.g. the re-ranked
+    distances of :func:`mmremix.evaluation.functional.re_rank`. The matrix is read chunk by
+    chunk (no copy); the extra working memory is the same as :func:`reid_evaluate`'s.
+
+    Source: Market-1501 protocol (Zheng et al., ICCV 2015) as in :func:`reid_evaluate`; the
+    separate entry point is a design choice of mmremix.
+
+    Args:
+        distmat (Tensor): Float distances of shape (Nq, Ng), smaller is closer. All computation
+            runs on its device.
+        query_pids (Tensor | Sequence[int]): Query identities, shape (Nq,).
+        gallery_pids (Tensor | Sequence[int]): Gallery identities, shape (Ng,); -1 marks junk.
+        query_camids (Tensor | Sequence[int]): Query camera ids, shape (Nq,).
+        gallery_camids (Tensor | Sequence[int]): Gallery camera ids, shape (Ng,).
+        topk (Sequence[int]): Ranks of interest. Defaults to (1, 5, 10).
+        chunk_size (int, optional): Queries per chunk; None picks ``max(1, max_elements // Ng)``.
+            Design choice of mmremix. Defaults to None.
+        max_elements (int): Element budget of one (chunk, Ng) matrix. Defaults to 2**24.
+
+    Returns:
+        dict: ``mAP``, ``mINP``, ``cmc``, ``num_valid`` and ``num_skipped`` as in
+        :func:`reid_evaluate`.
+
+    Raises:
+        ValueError: If ``distmat`` is not a non-empty 2-D float tensor, if the ids do not match
+            its shape, if ``topk``, ``chunk_size`` or ``max_elements`` are not positive, or if no
+            query has a valid match.
+
+    Examples:
+        >>> import torch
+        >>> dist = torch.tensor([[1.0, 0.0, 0.4]])
+        >>> res = reid_evaluate_distmat(dist, [7], [7, 3, 7], [0], [1, 1, 2], topk=(1, 2))
+        >>> round(res['mAP'], 4), res['cmc'].tolist(), round(res['mINP'], 4)
+        (0.5833, [0.0, 1.0], 0.6667)
+    """
+    if distmat.dim() != 2 or distmat.numel() == 0 or not distmat.is_floating_point():
+        raise ValueError('reid_evaluate_distmat: `distmat` must be a non-empty float (Nq, Ng) '
+                         f'tensor, got shape {tuple(distmat.shape)} and dtype {distmat.dtype}')
+    return _ranking_metrics(lambda start, stop: distmat[start:stop], distmat.shape[0],
+                            distmat.shape[1],
+                            (query_pids, gallery_pids, query_camids, gallery_camids), topk,
+                            chunk_size, max_elements, distmat.device, 'reid_evaluate_distmat')

@@ -13,6 +13,7 @@ from typing import Dict, Optional
 
 import numpy as np
 from sklearn.cluster import DBSCAN
+from tqdm import tqdm
 
 from .jaccard import k_reciprocal_jaccard
 from .knn import cosine_distance_graph, knn_search, l2_normalize
@@ -81,7 +82,8 @@ def cluster_videos(features: np.ndarray,
                    k1: int = 20,
                    k2: int = 6,
                    use_gpu: bool = False,
-                   timings: Optional[Dict[str, float]] = None) -> np.ndarray:
+                   timings: Optional[Dict[str, float]] = None,
+                   progress: bool = False) -> np.ndarray:
     """Cluster each video's images with DBSCAN; return global pseudo-identity labels.
 
     Each video is clustered on its own (a person is assumed never to appear in two videos) with
@@ -124,6 +126,7 @@ def cluster_videos(features: np.ndarray,
             Defaults to False.
         timings (dict, optional): When given, the seconds spent in ``'knn'``, ``'distance'`` and
             ``'dbscan'`` are added to it (for logging and benchmarks).
+        progress (bool): Show a progress bar over the videos. Defaults to False.
 
     Returns:
         np.ndarray: int64 (N,) labels in -1..C-1.
@@ -146,7 +149,9 @@ def cluster_videos(features: np.ndarray,
     order = np.argsort(video_ids, kind='stable')
     _, starts = np.unique(video_ids[order], return_index=True)
     offset = 0
-    for members in np.split(order, starts[1:]):
+    videos = np.split(order, starts[1:])
+    for members in tqdm(videos, desc='refresh: clustering', unit='video', disable=not progress,
+                        mininterval=5):
         local = _cluster_one(l2_normalize(features[members]), eps, min_samples, metric, k1, k2,
                              use_gpu, 1, timings)
         clustered = local >= 0

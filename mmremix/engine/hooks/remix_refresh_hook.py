@@ -85,7 +85,8 @@ class ReMixRefreshHook(Hook):
             pseudo-label quality log only.
         seed (int, optional): Seed of the video draw; defaults to the runner's seed.
         use_gpu_faiss (bool): faiss kNN on the GPU when available. Defaults to False.
-        progress (bool): Progress bars on feature extraction (rank 0). Defaults to True.
+        progress (bool): Progress bars on feature extraction and clustering (rank 0). Defaults to
+            True.
 
     Raises:
         TypeError: At the start of training, if the model has no ``set_memory`` or the dataset is not a
@@ -211,7 +212,8 @@ class ReMixRefreshHook(Hook):
         timings: Dict[str, float] = {}
         video_ids = dataset.get_video_ids()[dataset.num_multi_camera:]
         clusters = cluster_videos(sc_feats.numpy(), video_ids[sc_index], timings=timings,
-                                  **self.cluster_cfg) if len(sc_index) else np.zeros(0, np.int64)
+                                  progress=self.progress, **self.cluster_cfg) if len(
+                                      sc_index) else np.zeros(0, np.int64)
         seconds['cluster'] = time.perf_counter() - start
         num_clusters = int(clusters.max()) + 1 if clusters.size and clusters.max() >= 0 else 0
         clustered = clusters >= 0

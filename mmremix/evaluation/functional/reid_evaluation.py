@@ -3,6 +3,7 @@ from typing import Callable, Dict, Optional, Sequence, Union
 
 import torch
 from torch import Tensor
+from tqdm import tqdm
 
 __all__ = ['reid_evaluate', 'reid_evaluate_distmat']
 
@@ -85,7 +86,10 @@ def _ranking_metrics(chunk_distance: Callable[[int, int], Tensor], num_query: in
     inp = torch.zeros(num_query, dtype=torch.float64, device=device)
     num_pos = torch.zeros(num_query, dtype=torch.int64, device=device)
     first_rank = torch.zeros(num_query, dtype=torch.int64, device=device)
-    for start in range(0, num_query, chunk_size):
+    starts = range(0, num_query, chunk_size)
+    # a bar only where evaluation takes long (MSMT17-sized tests: dozens of chunks)
+    for start in tqdm(starts, desc='evaluation', unit='chunk', disable=len(starts) < 8,
+                      mininterval=5):
         stop = min(start + chunk_size, num_query)
         # Masks in gallery order first: booleans are cheap to gather, int64 ids are not.
         matches = gallery_pids[None] == query_pids[start:stop, None]

@@ -1,9 +1,9 @@
 """Registries of mmremix.
 
-Every registry is a child of the matching mmpretrain registry, so a config in the ``mmremix`` scope can
-name mmremix components (``type='ReMix'``) and mmpretrain / mmengine ones (``type='ResNet'``,
-``type='Adam'``) alike (``MODEL_WRAPPERS`` is the exception, see below). ``locations`` lets MMEngine import the modules that register into each registry
-when a config is built.
+Every registry is a child of the matching mmpretrain registry, so a config in the ``mmremix`` scope
+can name mmremix components (``type='ReMix'``) and mmpretrain / mmengine ones (``type='ResNet'``,
+``type='Adam'``) alike (``MODEL_WRAPPERS`` is the exception, see below). ``locations`` lets MMEngine
+import the modules that register into each registry when a config is built.
 """
 from mmpretrain.registry import BATCH_AUGMENTS as MMPRETRAIN_BATCH_AUGMENTS
 from mmpretrain.registry import DATA_SAMPLERS as MMPRETRAIN_DATA_SAMPLERS

@@ -157,7 +157,8 @@ class FeatureExtractor:
             cfg = getattr(model, 'cfg', None)
             if cfg is None or 'pipeline' not in cfg.get('test_dataloader', {}).get('dataset', {}):
                 raise ValueError('FeatureExtractor needs a test pipeline: pass `pipeline`, or a '
-                                 'model with a config (model.cfg.test_dataloader.dataset.pipeline), '
+                                 'model with a config '
+                                 '(model.cfg.test_dataloader.dataset.pipeline), '
                                  'e.g. from mmremix.apis.init_model')
             pipeline = cfg.test_dataloader.dataset.pipeline
         register_all_modules()

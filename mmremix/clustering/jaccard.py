@@ -106,8 +106,9 @@ def k_reciprocal_jaccard(features: np.ndarray,
     dense N x N matrix is replaced by the kNN graph). This drops a few close pairs: on a
     synthetic 300-image video (``benchmarks/bench_clustering.py`` data, k1=20, k2=6) 11% of the
     pairs with d_J < 0.6 lay outside the graph; DBSCAN (eps=0.6) gave the same clusters on the
-    clustered images as on the dense matrix, with 25% noise instead of 22%. Cost: O(N k1 m) time and memory after the kNN search, m = stored entries of an expanded
-    V_i (about k2 |R*|, bounded by N).
+    clustered images as on the dense matrix, with 25% noise instead of 22%. Cost: O(N k1 m) time
+    and memory after the kNN search, m = stored entries of an expanded V_i (about k2 |R*|, bounded
+    by N).
 
     Source: Zhong et al., "Re-ranking Person Re-identification with k-reciprocal Encoding",
     CVPR 2017; used as the DBSCAN distance of ReMix (Mamedov et al., WACV 2025), Sec. 4.2 of the

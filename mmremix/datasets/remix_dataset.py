@@ -13,12 +13,12 @@ from .single_camera_videos import SingleCameraVideos
 class ReMixDataset(ReIDLabelsMixin, BaseDataset):
     """The mixture of data ReMix trains on (ReMix (Mamedov et al., WACV 2025), Sec. 2).
 
-    Items ``[0, num_multi_camera)`` are the multi-camera items (``pid``, ``camid``, ``dataset_name``;
-    ids as the child gives them, so use a train split or a ``ReIDConcatDataset`` with offset ids);
-    items ``[num_multi_camera, len)`` are the single-camera items (``video_id``, ``video_name``,
-    ``dataset_name``) with ``pid = camid = -1``. Pseudo-labels are not stored here: the epoch-start
-    refresh hands them to the sampler and the model, keyed by item index, so dataloader workers (also
-    persistent ones) never need to see them.
+    Items ``[0, num_multi_camera)`` are the multi-camera items (``pid``, ``camid``,
+    ``dataset_name``; ids as the child gives them, so use a train split or a ``ReIDConcatDataset``
+    with offset ids); items ``[num_multi_camera, len)`` are the single-camera items (``video_id``,
+    ``video_name``, ``dataset_name``) with ``pid = camid = -1``. Pseudo-labels are not stored here:
+    the epoch-start refresh hands them to the sampler and the model, keyed by item index, so
+    dataloader workers (also persistent ones) never need to see them.
 
     ``metainfo``: ``num_pids``, ``num_cams`` (multi-camera data), ``num_videos``,
     ``num_multi_camera``, ``num_single_camera``.
@@ -35,7 +35,8 @@ class ReMixDataset(ReIDLabelsMixin, BaseDataset):
         ValueError: If ``multi_camera`` has no pid labels or ``single_camera`` is not a
             ``SingleCameraVideos``.
 
-    Source: ReMix (Mamedov et al., WACV 2025), Sec. 2; the flat layout is a design choice of mmremix.
+    Source: ReMix (Mamedov et al., WACV 2025), Sec. 2; the flat layout is a design choice of
+    mmremix.
     """
 
     ARRAY_KEYS = ('pid', 'camid', 'video_id')
@@ -48,8 +49,8 @@ class ReMixDataset(ReIDLabelsMixin, BaseDataset):
         self.multi_camera = DATASETS.build(multi_camera) if isinstance(multi_camera,
                                                                        dict) else multi_camera
         if not isinstance(self.multi_camera, ReIDLabelsMixin):
-            raise ValueError('ReMixDataset.multi_camera must be a labeled Re-ID dataset (with pid and '
-                             f'camid), got {type(self.multi_camera).__name__}')
+            raise ValueError('ReMixDataset.multi_camera must be a labeled Re-ID dataset (with pid '
+                             f'and camid), got {type(self.multi_camera).__name__}')
         self.single_camera = DATASETS.build(single_camera) if isinstance(single_camera,
                                                                          dict) else single_camera
         if self.single_camera is not None and not isinstance(self.single_camera,

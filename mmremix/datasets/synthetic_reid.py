@@ -38,7 +38,8 @@ class SyntheticReID(Market1501):
 
 @DATASETS.register_module()
 class SyntheticVideos(SingleCameraVideos):
-    """The single-camera videos of the synthetic data (``<data_root>/videos``), written on first use.
+    """The single-camera videos of the synthetic data (``<data_root>/videos``), written on first
+    use.
 
     The ground truth of the video identities, for the pseudo-label quality log only, is
     ``<data_root>/videos_gt.txt``.

@@ -9,9 +9,9 @@ from mmremix.registry import MODEL_WRAPPERS
 class ReIDDistributedDataParallel(MMDistributedDataParallel):
     """MMEngine's ``MMDistributedDataParallel``, usable with the gloo backend on CPU processes.
 
-    MMEngine always passes ``device_ids=[LOCAL_RANK]``, which PyTorch rejects for a module on the CPU.
-    This wrapper drops ``device_ids`` and ``output_device`` when the module's parameters live on the
-    CPU, so ``tools/dist_train.sh CONFIG 2`` also runs on a machine without GPUs.
+    MMEngine always passes ``device_ids=[LOCAL_RANK]``, which PyTorch rejects for a module on the
+    CPU. This wrapper drops ``device_ids`` and ``output_device`` when the module's parameters live
+    on the CPU, so ``tools/dist_train.sh CONFIG 2`` also runs on a machine without GPUs.
 
     Args:
         module (torch.nn.Module): The model to wrap.

@@ -1,11 +1,11 @@
 """Loading of local checkpoints under torch >= 2.6.
 
-torch 2.6 made ``torch.load(weights_only=True)`` the default. MMEngine checkpoints hold the message hub
-(``HistoryBuffer``), numpy scalars and arrays, so ``--resume`` and ``load_from`` fail with
-``UnpicklingError: Weights only load failed``. mmremix re-registers MMEngine's loader for local paths
-(the empty prefix) through the public ``CheckpointLoader.register_scheme`` API so that local files, the
-project's own checkpoints and converted weights, are loaded as they were before torch 2.6.
-Remote schemes (``http://``, ``openmmlab://``, ...) are left as MMEngine registers them.
+torch 2.6 made ``torch.load(weights_only=True)`` the default. MMEngine checkpoints hold the message
+hub (``HistoryBuffer``), numpy scalars and arrays, so ``--resume`` and ``load_from`` fail with
+``UnpicklingError: Weights only load failed``. mmremix re-registers MMEngine's loader for local
+paths (the empty prefix) through the public ``CheckpointLoader.register_scheme`` API so that local
+files, the project's own checkpoints and converted weights, are loaded as they were before torch
+2.6. Remote schemes (``http://``, ``openmmlab://``, ...) are left as MMEngine registers them.
 
 Design choice of mmremix, following ``../shared/docs/stack_notes.md``.
 """

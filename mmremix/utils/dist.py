@@ -5,7 +5,7 @@ from mmengine.config import Config
 
 
 def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
-    """Initialise a gloo process group for a ``pytorch`` (torchrun) launch on a machine without GPUs.
+    """Start a gloo process group for a ``pytorch`` (torchrun) launch on a machine without GPUs.
 
     MMEngine's ``init_dist`` calls ``torch.cuda.set_device`` and fails without a GPU. When
     ``launcher='pytorch'`` and CUDA is unavailable, this starts the process group with the gloo

@@ -11,12 +11,12 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     """Import all mmremix modules so they register, and set ``mmremix`` as the default scope.
 
     mmpretrain's modules are imported first: a child registry finds ``type='ResNet'`` only after
-    ``import mmpretrain.models`` (``../shared/docs/stack_notes.md``). The local checkpoint loader for
-    torch >= 2.6 is registered here too.
+    ``import mmpretrain.models`` (``../shared/docs/stack_notes.md``). The local checkpoint loader
+    for torch >= 2.6 is registered here too.
 
     Args:
-        init_default_scope (bool): Whether to make ``mmremix`` the default scope. If another scope is
-            current, a new instance named ``mmremix-<timestamp>`` is created. Defaults to True.
+        init_default_scope (bool): Whether to make ``mmremix`` the default scope. If another scope
+            is current, a new instance named ``mmremix-<timestamp>`` is created. Defaults to True.
     """
     import mmpretrain.datasets  # noqa: F401
     import mmpretrain.engine  # noqa: F401
@@ -39,6 +39,7 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     if current is not None and current.scope_name == 'mmremix':
         return
     if current is not None:
-        warnings.warn(f'The default scope was "{current.scope_name}"; register_all_modules() makes it '
+        warnings.warn(f'The default scope was "{current.scope_name}"; register_all_modules() '
+                      'makes it '
                       '"mmremix". Pass init_default_scope=False to keep it.')
     DefaultScope.get_instance(f'mmremix-{datetime.datetime.now()}', scope_name='mmremix')

@@ -46,7 +46,9 @@ def test_refresh_sets_consistent_memories_and_labels(tiny_data, tmp_path, num_wo
 
 def test_refresh_rejects_a_model_without_memory(tiny_data, tmp_path):
     cfg = tiny_runner_cfg(tiny_data, tmp_path, model='ReIDBaseline')
-    cfg.custom_hooks = [dict(type='ReMixRefreshHook', pipeline=cfg.test_dataloader.dataset.pipeline)]
+    cfg.custom_hooks = [
+        dict(type='ReMixRefreshHook', pipeline=cfg.test_dataloader.dataset.pipeline)
+    ]
     runner = Runner.from_cfg(cfg)
     with pytest.raises(TypeError, match='ReMix model'):
         runner.train()

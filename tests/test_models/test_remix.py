@@ -81,8 +81,11 @@ def test_loss_terms_and_memory_update():
     assert set(losses) == {'loss_instance', 'loss_augmentation', 'loss_centroids',
                            'loss_camera_centroids'}
     assert all(torch.isfinite(v) and v.item() > 0 for v in losses.values())
+    # the memories wait for the optimiser step (the losses saved them for backward)
+    assert torch.equal(model.memory.centroids, before)
     sum(losses.values()).backward()
     assert model.encoder.backbone.conv1.weight.grad is not None
+    model.momentum_update()
     changed = (model.memory.centroids - before).abs().sum(1) > 0
     assert changed.tolist() == [True, True, False, True]  # rows of pids 0, 1 and pseudo-id 3
     cam_changed = (model.camera_memory.centroids - cam_before).abs().sum(1) > 0

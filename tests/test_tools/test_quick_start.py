@@ -1,4 +1,4 @@
-"""The embedded synthetic data carries identity: a short training lifts mAP well above the untrained model's."""
+"""The synthetic data carries identity: a short training lifts mAP well above an untrained model."""
 from mmengine.runner import Runner
 
 from helpers import make_tiny_data, tiny_runner_cfg

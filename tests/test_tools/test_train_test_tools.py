@@ -58,7 +58,8 @@ def test_dist_train_two_cpu_processes(tiny_data, tmp_path):
     cfg.train_dataloader.sampler.num_single_camera = 4
     cfg_file = tmp_path / 'tiny_remix.py'
     cfg.dump(str(cfg_file))
-    out = run(['bash', 'tools/dist_train.sh', str(cfg_file), '2', '--work-dir', str(tmp_path / 'work')],
+    out = run(['bash', 'tools/dist_train.sh', str(cfg_file), '2', '--work-dir',
+               str(tmp_path / 'work')],
               input='')
     ckpt = torch.load(tmp_path / 'work' / 'epoch_1.pth', weights_only=False)
     assert ckpt['meta']['epoch'] == 1

@@ -3,8 +3,8 @@
 torchvision names the layers ``features.0.0.weight`` ... ``features.18.1.running_var``; mmpretrain's
 ``MobileNetV2(widen_factor=1.0, out_indices=(7, ))`` has the same 260 tensors (without
 ``num_batches_tracked``) in the same order and shapes under the names ``conv1.conv.weight`` ...
-``conv2.bn.running_var``. The converter maps them by position and checks every shape, so a wrong input
-fails loudly instead of loading garbage.
+``conv2.bn.running_var``. The converter maps them by position and checks every shape, so a wrong
+input fails loudly instead of loading garbage.
 
 Example:
     python tools/model_converters/mobilenetv2_torchvision_to_mmpretrain.py \
@@ -45,7 +45,8 @@ def convert_mobilenetv2(src: Dict[str, torch.Tensor],
     src_items = [(k, v) for k, v in src.items()
                  if k.startswith('features.') and not k.endswith('num_batches_tracked')]
     if len(src_items) != len(target_items):
-        raise ValueError(f'Expected {len(target_items)} torchvision MobileNetV2 "features.*" tensors, '
+        raise ValueError(f'Expected {len(target_items)} torchvision MobileNetV2 "features.*" '
+                         'tensors, '
                          f'got {len(src_items)}: is this a MobileNetV2 (width 1.0) state_dict?')
     out = OrderedDict()
     for (src_key, tensor), (dst_key, ref) in zip(src_items, target_items):

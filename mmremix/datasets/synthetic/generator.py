@@ -133,18 +133,18 @@ def _videos(root: Path, seed: int, first_pid: int, num_videos: int, ids_per_vide
 
 
 def generate_synthetic_reid(
-    root: Union[str, Path],
-    seed: int = 0,
-    num_train_ids: int = 120,
-    num_test_ids: int = 50,
-    num_cameras: int = 6,
-    images_per_id_cam: int = 3,
-    num_videos: int = 20,
-    ids_per_video: int = 8,
-    images_per_video_id: int = 6,
-    num_distractors: int = 24,
-    num_junk: int = 12,
-    img_size: Tuple[int, int] = (128, 64)) -> Dict[str, int]:
+        root: Union[str, Path],
+        seed: int = 0,
+        num_train_ids: int = 120,
+        num_test_ids: int = 50,
+        num_cameras: int = 6,
+        images_per_id_cam: int = 3,
+        num_videos: int = 20,
+        ids_per_video: int = 8,
+        images_per_video_id: int = 6,
+        num_distractors: int = 24,
+        num_junk: int = 12,
+        img_size: Tuple[int, int] = (128, 64)) -> Dict[str, int]:
     """Write a synthetic person Re-ID dataset (Market-1501 layout plus single-camera videos).
 
     Identities differ by clothing colours and patterns, hair, shoes, bags and proportions; cameras

@@ -22,7 +22,8 @@ class MomentumEncoderHook(Hook):
     def before_train(self, runner) -> None:
         model = get_ori_model(runner.model)
         if not callable(getattr(model, 'momentum_update', None)):
-            raise TypeError('MomentumEncoderHook needs a model with a momentum encoder (e.g. ReMix), '
+            raise TypeError('MomentumEncoderHook needs a model with a momentum encoder (e.g. '
+                            'ReMix), '
                             f'got {type(model).__name__}')
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:

@@ -1,4 +1,4 @@
-"""ReMix's epoch-start refresh: centroids of multi-camera data, pseudo-labels of single-camera data."""
+"""ReMix's epoch-start refresh: multi-camera centroids and single-camera pseudo-labels."""
 import os.path as osp
 import time
 from typing import Dict, List, Optional, Sequence
@@ -53,14 +53,15 @@ class ReMixRefreshHook(Hook):
 
     1. All multi-camera training images go through the momentum encoder (eval mode, ``pipeline``):
        identity centroids c_y and camera centroids c_{y,k} (normalised means).
-    2. Single-camera videos are drawn at random (seeded by ``seed`` and the epoch) until their images
-       number about ``single_to_multi_ratio`` times the multi-camera images; their images go through
-       the momentum encoder and each video is clustered on its own with DBSCAN
-       (:func:`mmremix.clustering.cluster_videos`). Clusters become pseudo-identities numbered after the
-       multi-camera identities; noise is left out of the epoch.
-    3. The model gets the memories and the label of every item (``ReMix.set_memory``), the sampler the
-       pseudo-labels (``ReMixSampler.set_pseudo_labels``). Both live in the main process, keyed by item
-       index, so dataloader workers, persistent ones too, never need the labels.
+    2. Single-camera videos are drawn at random (seeded by ``seed`` and the epoch) until their
+       images number about ``single_to_multi_ratio`` times the multi-camera images; their images
+       go through the momentum encoder and each video is clustered on its own with DBSCAN
+       (:func:`mmremix.clustering.cluster_videos`). Clusters become pseudo-identities numbered
+       after the multi-camera identities; noise is left out of the epoch.
+    3. The model gets the memories and the label of every item (``ReMix.set_memory``), the
+       sampler the pseudo-labels (``ReMixSampler.set_pseudo_labels``). Both live in the main
+       process, keyed by item index, so dataloader workers, persistent ones too, never need the
+       labels.
     4. Logged: videos and images sampled, clusters, noise ratio, seconds per step and, with
        ``gt_file`` set, NMI / ARI / purity of the pseudo-labels (diagnostic only: never used in
        training).
@@ -75,8 +76,8 @@ class ReMixRefreshHook(Hook):
             Default 1.0 (design choice of mmremix).
         eps (float): DBSCAN radius. Default 0.6 (design choice of mmremix).
         min_samples (int): DBSCAN ``min_samples``. Default 4 (design choice of mmremix).
-        metric (str): ``'jaccard'`` (k-reciprocal) or ``'cosine'``. Default ``'jaccard'`` (design choice
-            of mmremix).
+        metric (str): ``'jaccard'`` (k-reciprocal) or ``'cosine'``. Default ``'jaccard'`` (design
+            choice of mmremix).
         k1 (int): k-reciprocal neighbourhood size. Default 20 (design choice of mmremix).
         k2 (int): Query-expansion size. Default 6 (design choice of mmremix).
         batch_size (int): Extraction batch size per process. Defaults to 128.
@@ -89,8 +90,8 @@ class ReMixRefreshHook(Hook):
             True.
 
     Raises:
-        TypeError: At the start of training, if the model has no ``set_memory`` or the dataset is not a
-            ``ReMixDataset``.
+        TypeError: At the start of training, if the model has no ``set_memory`` or the dataset is
+            not a ``ReMixDataset``.
         ValueError: At the start of training, if the train loader's batch size differs from its
             sampler's.
     """
@@ -126,7 +127,8 @@ class ReMixRefreshHook(Hook):
         if not callable(getattr(model, 'set_memory', None)):
             raise TypeError(f'ReMixRefreshHook needs a ReMix model, got {type(model).__name__}')
         if not hasattr(dataset, 'num_multi_camera'):
-            raise TypeError('ReMixRefreshHook needs train_dataloader.dataset to be a ReMixDataset, got '
+            raise TypeError('ReMixRefreshHook needs train_dataloader.dataset to be a ReMixDataset, '
+                            'got '
                             f'{type(dataset).__name__}')
         check_loader_batch_size(runner.train_dataloader)
         if self.gt_file is not None:
@@ -144,7 +146,8 @@ class ReMixRefreshHook(Hook):
         sc_index = self._draw_videos(dataset, runner.epoch,
                                      runner.seed if self.seed is None else self.seed)
         start = time.perf_counter()
-        sc_feats = self._extract(runner, model, dataset.num_multi_camera + sc_index, 'single-camera')
+        sc_feats = self._extract(runner, model, dataset.num_multi_camera + sc_index,
+                                 'single-camera')
         seconds['extract_single_camera'] = time.perf_counter() - start
 
         result = [None]
@@ -175,9 +178,8 @@ class ReMixRefreshHook(Hook):
 
     @torch.no_grad()
     def _extract(self, runner, model, indices: np.ndarray, what: str) -> torch.Tensor:
-        """Momentum-encoder features of the given items, (len(indices), D) float32, on every rank."""
+        """Momentum-encoder features of the items, (len(indices), D) float32, on every rank."""
         rank, world_size = get_dist_info()
-        device = next(model.parameters()).device
         feat_dim = model.memory.centroids.size(1)
         if len(indices) == 0:
             return torch.zeros(0, feat_dim)
@@ -249,7 +251,8 @@ class ReMixRefreshHook(Hook):
         root = dataset.single_camera.data_root
         with open(self.gt_file) as f:
             rows = [line.split() for line in f if line.strip()]
-        bad = [i + 1 for i, row in enumerate(rows) if len(row) != 2 or not row[1].lstrip('-').isdigit()]
+        bad = [i + 1 for i, row in enumerate(rows)
+               if len(row) != 2 or not row[1].lstrip('-').isdigit()]
         if bad:
             raise ValueError(f'{self.gt_file}: line {bad[0]} is not "<relative image path> <pid>"')
         gt = {osp.normpath(path): int(pid) for path, pid in rows}

@@ -10,10 +10,12 @@ from mmremix.registry import MODELS
 
 @MODELS.register_module()
 class BNNeck(BaseModule):
-    """A ``BatchNorm1d`` whose bias is frozen at zero (Luo et al., "Bag of Tricks and a Strong Baseline
+    """A ``BatchNorm1d`` whose bias is frozen at zero (Luo et al., "Bag of Tricks and a Strong
+    Baseline
     for Deep Person Re-identification", CVPRW 2019, Sec. 3.5).
 
-    The metric losses see the feature before the neck, the classifier and retrieval the one after it.
+    The metric losses see the feature before the neck, the classifier and retrieval the one after
+    it.
 
     Args:
         in_channels (int): Feature size D.

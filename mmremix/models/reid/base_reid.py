@@ -69,7 +69,8 @@ class BaseReID(BaseModel):
         """MMEngine's entry point.
 
         Args:
-            inputs: (B, 3, H, W) images, or a list of such batches, one per view (training of ReMix).
+            inputs: (B, 3, H, W) images, or a list of such batches, one per view (training of
+            ReMix).
             data_samples (list[DataSample], optional): Per-image metainfo (pid, camid, ...).
             mode (str): ``'tensor'`` returns :meth:`extract_feat`; ``'loss'`` a dict of losses;
                 ``'predict'`` the data samples with the field ``feature`` set.

@@ -14,8 +14,8 @@ from .base_reid import BaseReID, pids_of
 class ReIDBaseline(BaseReID):
     """Re-ID baseline: encoder with BNNeck, an identity classifier and a triplet loss.
 
-    The triplet loss sees the pooled feature before the BNNeck, the classifier the one after it
-    (Luo et al., "Bag of Tricks and a Strong Baseline for Deep Person Re-identification", CVPRW 2019).
+    The triplet loss sees the pooled feature before the BNNeck, the classifier the one after it (Luo
+    et al., "Bag of Tricks and a Strong Baseline for Deep Person Re-identification", CVPRW 2019).
 
     Args:
         backbone (dict): Backbone config.

@@ -40,8 +40,9 @@ class ReIDEncoder(BaseModule):
             inputs (torch.Tensor): (B, 3, H, W) float images, normalised.
 
         Returns:
-            tuple[torch.Tensor, torch.Tensor]: the pooled feature before the BNNeck and the one after it,
-            both (B, D) float and not L2-normalised (the same tensor twice without a BNNeck).
+            tuple[torch.Tensor, torch.Tensor]: the pooled feature before the BNNeck and the one
+            after it, both (B, D) float and not L2-normalised (the same tensor twice without a
+            BNNeck).
         """
         pooled = self.neck(self.backbone(inputs)[-1:])
         pooled = pooled[-1] if isinstance(pooled, (tuple, list)) else pooled

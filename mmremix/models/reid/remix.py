@@ -25,14 +25,14 @@ class ReMix(BaseReID):
     """ReMix (Mamedov et al., "ReMix: Training Generalized Person Re-identification on a Mixture of
     Data", WACV 2025).
 
-    An encoder E (backbone + pooling + BNNeck) and a momentum encoder M (an exponential moving average
-    of E, never trained by gradients) are trained on batches that mix labeled multi-camera images and
-    pseudo-labeled single-camera images, with four losses:
-    Instance (both data), Augmentation (both data), Centroids (both data) and Camera Centroids
-    (multi-camera data). The identity-centroid memory (multi-camera identities then pseudo-identities)
-    and the camera-centroid memory (multi-camera data) are rebuilt at every epoch start by
-    :class:`~mmremix.engine.hooks.ReMixRefreshHook` and updated with momentum after each step from
-    momentum-encoder features gathered over all ranks.
+    An encoder E (backbone + pooling + BNNeck) and a momentum encoder M (an exponential moving
+    average of E, never trained by gradients) are trained on batches that mix labeled multi-camera
+    images and pseudo-labeled single-camera images, with four losses: Instance (both data),
+    Augmentation (both data), Centroids (both data) and Camera Centroids (multi-camera data). The
+    identity-centroid memory (multi-camera identities then pseudo-identities) and the
+    camera-centroid memory (multi-camera data) are rebuilt at every epoch start by
+    :class:`~mmremix.engine.hooks.ReMixRefreshHook` and updated with momentum after each optimiser
+    step (:meth:`momentum_update`) from momentum-encoder features gathered over all ranks.
 
     Training inputs are two views per image (a standard view x and a strongly augmented view x^,
     mmpretrain's ``MultiView`` in the pipeline). The label of each image is its pid for multi-camera
@@ -44,17 +44,19 @@ class ReMix(BaseReID):
         in_channels (int): Embedding size D.
         neck (dict): Pooling config; GeM by default (design choice of mmremix).
         bnneck (dict, optional): BNNeck config; defaults to ``BNNeck(in_channels)``.
-        momentum (float): m of ``theta_M <- m * theta_M + (1 - m) * theta_E`` after every optimiser step
-            (MMEngine's EMA ``momentum`` is ``1 - m``). Default 0.999 (design choice of mmremix).
-        centroid_momentum (float): mu of the centroid updates. Default 0.9 (design choice of mmremix).
+        momentum (float): m of ``theta_M <- m * theta_M + (1 - m) * theta_E`` after every optimiser
+            step (MMEngine's EMA ``momentum`` is ``1 - m``). Default 0.999 (design choice of
+            mmremix).
+        centroid_momentum (float): mu of the centroid updates. Default 0.9 (design choice of
+            mmremix).
         loss_instance (dict): InstanceLoss config (t_ins = 0.1, weight 1.0 by default).
         loss_augmentation (dict): AugmentationLoss config (t_aug = 0.1).
         loss_centroids (dict): CentroidsLoss config (t_c = 0.05).
         loss_camera_centroids (dict): CameraCentroidsLoss config (t_cc = 0.07, h = 50).
         data_preprocessor (dict, optional): See :class:`BaseReID`.
         test_cfg (dict, optional): ``feature``: ``'momentum'`` (default) or ``'encoder'``, which
-            network's embedding is used for retrieval; ``flip``: flip averaging (default False). Both
-            design choices of mmremix.
+            network's embedding is used for retrieval; ``flip``: flip averaging (default False).
+            Both design choices of mmremix.
         init_cfg (dict, optional): MMEngine initialisation config.
 
     Raises:
@@ -96,6 +98,9 @@ class ReMix(BaseReID):
         self.loss_augmentation = MODELS.build(loss_augmentation)
         self.loss_centroids = MODELS.build(loss_centroids)
         self.loss_camera_centroids = MODELS.build(loss_camera_centroids)
+        # (momentum features, labels, camera keys) of the batches since the last optimiser step,
+        # gathered over all ranks
+        self._pending_memory_updates: List[tuple] = []
 
     @property
     def test_encoder(self) -> nn.Module:
@@ -111,9 +116,18 @@ class ReMix(BaseReID):
 
     @torch.no_grad()
     def momentum_update(self) -> None:
-        """theta_M <- m * theta_M + (1 - m) * theta_E; called after every optimiser step by
-        :class:`~mmremix.engine.hooks.MomentumEncoderHook`."""
+        """The updates after an optimiser step (called by ``MomentumEncoderHook``).
+
+        First theta_M <- m * theta_M + (1 - m) * theta_E, then the centroid memories with the
+        momentum features of the batches since the last call. The memories are updated here, after
+        the backward pass, so that they can be written in place (the losses saved them for
+        backward).
+        """
         self.momentum_encoder.update_parameters(self.encoder)
+        for feats, labels, camera_keys in self._pending_memory_updates:
+            self.memory.update(feats, labels)
+            self.camera_memory.update(feats, self.camera_memory.rows_of(camera_keys))
+        self._pending_memory_updates.clear()
 
     @torch.no_grad()
     def momentum_features(self, inputs: torch.Tensor) -> torch.Tensor:
@@ -169,11 +183,11 @@ class ReMix(BaseReID):
 
     def loss(self, inputs: List[torch.Tensor],
              data_samples: List[DataSample]) -> Dict[str, torch.Tensor]:
-        """The four ReMix losses of a batch, and the momentum update of the memories.
+        """The four ReMix losses of a batch; its momentum features wait for the memory update.
 
         Args:
-            inputs (list[torch.Tensor]): Two (B, 3, H, W) float batches: the standard views x and the
-                strongly augmented views x^ of the same images.
+            inputs (list[torch.Tensor]): Two (B, 3, H, W) float batches: the standard views x and
+                the strongly augmented views x^ of the same images.
             data_samples (list[DataSample]): ``sample_idx``, ``pid`` and ``camid`` of each image.
 
         Returns:
@@ -204,7 +218,6 @@ class ReMix(BaseReID):
             loss_camera_centroids=self.loss_camera_centroids(
                 feats[keep], mc_labels, self.camera_memory.centroids, self.camera_memory.labels))
 
-        all_feats = _gather(momentum_feats)
-        self.memory.update(all_feats, _gather(labels))
-        self.camera_memory.update(all_feats, self.camera_memory.rows_of(_gather(cam_keys)))
+        self._pending_memory_updates.append(
+            (_gather(momentum_feats), _gather(labels), _gather(cam_keys)))
         return losses

@@ -11,8 +11,8 @@ class CentroidMemory(nn.Module):
     centroids.
 
     Buffers (saved in checkpoints; their sizes change every epoch, and loading a checkpoint resizes
-    them): ``centroids`` (C, D) float32, L2-normalised rows; ``keys`` (C,) int64, strictly increasing;
-    ``labels`` (C,) int64, the identity each row belongs to.
+    them): ``centroids`` (C, D) float32, L2-normalised rows; ``keys`` (C,) int64, strictly
+    increasing; ``labels`` (C,) int64, the identity each row belongs to.
 
     Args:
         feat_dim (int): Feature size D.
@@ -81,7 +81,10 @@ class CentroidMemory(nn.Module):
 
     @torch.no_grad()
     def update(self, feats: torch.Tensor, rows: torch.Tensor) -> None:
-        """Momentum update of the rows seen in a batch with the mean of their features.
+        """Momentum update of the rows seen in a batch with the mean of their features, in place.
+
+        Only the rows seen are read and written (O(rows x D), not O(C x D)). Call it after the
+        backward pass of the losses that used the memory: it writes into ``centroids`` in place.
 
         Args:
             feats (torch.Tensor): (N, D) float features (momentum-encoder embeddings, normalised).
@@ -90,16 +93,12 @@ class CentroidMemory(nn.Module):
         valid = rows >= 0
         if not bool(valid.any()):
             return
-        feats, rows = feats[valid].float(), rows[valid]
-        sums = torch.zeros_like(self.centroids).index_add_(0, rows, feats)
-        counts = torch.bincount(rows, minlength=len(self)).unsqueeze(1)
-        seen = counts.squeeze(1) > 0
-        means = sums[seen] / counts[seen]
+        seen, inverse = torch.unique(rows[valid], return_inverse=True)
+        feats = feats[valid].to(self.centroids.dtype)
+        sums = feats.new_zeros(seen.numel(), feats.size(1)).index_add_(0, inverse, feats)
+        means = sums / torch.bincount(inverse, minlength=seen.numel()).unsqueeze(1)
         updated = self.momentum * self.centroids[seen] + (1 - self.momentum) * means
-        # a new tensor, not an in-place write: this step's losses saved the old one for backward
-        centroids = self.centroids.clone()
-        centroids[seen] = F.normalize(updated, dim=1)
-        self.centroids = centroids
+        self.centroids[seen] = F.normalize(updated, dim=1)
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         # The memory's size changes every epoch: take the checkpoint's sizes before loading.

@@ -11,8 +11,8 @@ from mmremix.registry import MODELS
 class ReIDDataPreprocessor(ImgDataPreprocessor):
     """Stack, convert BGR to RGB and normalise Re-ID images; several views are handled view by view.
 
-    With one view per sample, ``data['inputs']`` is a list of B (C, H, W) uint8 tensors and the result
-    is a (B, C, H, W) float32 tensor. With V views per sample (mmpretrain's ``MultiView``),
+    With one view per sample, ``data['inputs']`` is a list of B (C, H, W) uint8 tensors and the
+    result is a (B, C, H, W) float32 tensor. With V views per sample (mmpretrain's ``MultiView``),
     MMEngine's ``pseudo_collate`` gives a list of V lists of B tensors and the result is a list of V
     (B, C, H, W) float32 tensors, in the pipeline's view order.
 

@@ -1,13 +1,12 @@
 """Augmentation Loss of ReMix: strongly augmented view against momentum-encoder targets."""
 import torch
-import torch.nn as nn
 
 from mmremix.registry import MODELS
-from .instance_loss import check_feats_labels, positive_negative_nll
+from .utils import TemperatureLoss, check_feats_labels, positive_negative_nll
 
 
 @MODELS.register_module()
-class AugmentationLoss(nn.Module):
+class AugmentationLoss(TemperatureLoss):
     """Augmentation Loss: the augmented view of an image must find its momentum feature.
 
     With ``f^_i = E(x^_i)`` (encoder, strongly augmented view) and ``g_i = M(x_i)`` (momentum
@@ -43,13 +42,7 @@ class AugmentationLoss(nn.Module):
     """
 
     def __init__(self, temperature: float = 0.1, loss_weight: float = 1.0) -> None:
-        super().__init__()
-        if temperature <= 0:
-            raise ValueError(f'AugmentationLoss: `temperature` must be > 0, got {temperature}')
-        if loss_weight < 0:
-            raise ValueError(f'AugmentationLoss: `loss_weight` must be >= 0, got {loss_weight}')
-        self.temperature = temperature
-        self.loss_weight = loss_weight
+        super().__init__(temperature, loss_weight)
 
     def forward(self, aug_feats: torch.Tensor, momentum_feats: torch.Tensor,
                 labels: torch.Tensor) -> torch.Tensor:

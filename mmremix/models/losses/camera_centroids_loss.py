@@ -1,13 +1,12 @@
 """Camera Centroids Loss of ReMix: all camera centroids of the identity against hard negatives."""
 import torch
-import torch.nn as nn
 
 from mmremix.registry import MODELS
-from .instance_loss import check_feats_labels, positive_negative_nll
+from .utils import TemperatureLoss, check_feats_labels, positive_negative_nll
 
 
 @MODELS.register_module()
-class CameraCentroidsLoss(nn.Module):
+class CameraCentroidsLoss(TemperatureLoss):
     """Camera Centroids Loss: pull an image to every camera centroid of its identity.
 
     For image i of identity y: positives ``P_i`` = the camera centroids ``c_{y,k'}`` of ``y``
@@ -47,17 +46,11 @@ class CameraCentroidsLoss(nn.Module):
 
     def __init__(self, temperature: float = 0.07, num_hard_negatives: int = 50,
                  loss_weight: float = 1.0) -> None:
-        super().__init__()
-        if temperature <= 0:
-            raise ValueError(f'CameraCentroidsLoss: `temperature` must be > 0, got {temperature}')
+        super().__init__(temperature, loss_weight)
         if num_hard_negatives < 1:
             raise ValueError(f'CameraCentroidsLoss: `num_hard_negatives` must be >= 1, '
                              f'got {num_hard_negatives}')
-        if loss_weight < 0:
-            raise ValueError(f'CameraCentroidsLoss: `loss_weight` must be >= 0, got {loss_weight}')
-        self.temperature = temperature
         self.num_hard_negatives = num_hard_negatives
-        self.loss_weight = loss_weight
 
     def forward(self, feats: torch.Tensor, labels: torch.Tensor, cam_centroids: torch.Tensor,
                 cam_centroid_labels: torch.Tensor) -> torch.Tensor:

@@ -1,14 +1,13 @@
 """Centroids Loss of ReMix: cross-entropy against all identity centroids of the memory."""
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmremix.registry import MODELS
-from .instance_loss import check_feats_labels
+from .utils import TemperatureLoss, check_feats_labels
 
 
 @MODELS.register_module()
-class CentroidsLoss(nn.Module):
+class CentroidsLoss(TemperatureLoss):
     """Centroids Loss: each image must be closest to the centroid of its (pseudo-)identity.
 
     ``L_cen = mean_i -log(exp(f_i . c_{y_i}/t) / sum_k exp(f_i . c_k/t))`` over all ``C``
@@ -40,13 +39,7 @@ class CentroidsLoss(nn.Module):
     """
 
     def __init__(self, temperature: float = 0.05, loss_weight: float = 1.0) -> None:
-        super().__init__()
-        if temperature <= 0:
-            raise ValueError(f'CentroidsLoss: `temperature` must be > 0, got {temperature}')
-        if loss_weight < 0:
-            raise ValueError(f'CentroidsLoss: `loss_weight` must be >= 0, got {loss_weight}')
-        self.temperature = temperature
-        self.loss_weight = loss_weight
+        super().__init__(temperature, loss_weight)
 
     def forward(self, feats: torch.Tensor, labels: torch.Tensor,
                 centroids: torch.Tensor) -> torch.Tensor:

@@ -6,7 +6,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmremix.registry import MODELS
-from .instance_loss import check_feats_labels
+from .utils import check_feats_labels
 
 
 @MODELS.register_module()

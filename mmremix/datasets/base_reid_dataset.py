@@ -12,6 +12,8 @@ from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Union
 import numpy as np
 from mmengine.dataset import BaseDataset, force_full_init
 
+from .item_seed import item_random_state
+
 #: File extensions listed as images (lower case); other files (e.g. Market-1501's ``Thumbs.db``) are
 #: skipped.
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png')
@@ -151,6 +153,15 @@ class ItemArraysMixin:
         super().full_init()
         if not self.serialize_data:
             self._cache_item_arrays(self.data_list)
+
+    def __getitem__(self, idx: int) -> dict:
+        """``BaseDataset.__getitem__``; a :class:`~mmremix.datasets.item_seed.SeededIndex` runs
+        the pipeline under its own seed (see :mod:`mmremix.datasets.item_seed`)."""
+        seed = getattr(idx, 'seed', None)
+        if seed is None:
+            return super().__getitem__(idx)
+        with item_random_state(seed):
+            return super().__getitem__(int(idx))
 
     def _serialize_data(self):
         # BaseDataset clears data_list once it is serialised: read the arrays first.

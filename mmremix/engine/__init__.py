@@ -1,2 +1,3 @@
 from .hooks import *  # noqa: F401,F403
 from .model_wrappers import ReIDDistributedDataParallel  # noqa: F401
+from .runners import *  # noqa: F401,F403

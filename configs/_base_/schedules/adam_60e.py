@@ -10,6 +10,6 @@ param_scheduler = [
     dict(type='CosineAnnealingLR', by_epoch=True, begin=10, end=60, eta_min=1e-7,
          convert_to_iter_based=True),
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=60, val_interval=10)
+train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=60, val_interval=10)
 val_cfg = dict()
 test_cfg = dict()

@@ -14,14 +14,19 @@ checks the loader against it; in a config write the number once and use it twice
 
 Randomness: every epoch draws from two numpy generators built from ``(seed, epoch)`` (shared by all
 ranks: the split of identities and videos across ranks) and ``(seed, epoch, rank)`` (this rank's
-batches). The batches are a function of ``(seed, epoch, rank)`` and the data, which is what makes a
-resumed run repeat them: the samplers keep no other state (no ``state_dict``).
+batches). The batches are a function of ``(seed, epoch, rank)`` and the data (for ReMix also the
+epoch's pseudo-labels), which is what makes a resumed run repeat them: the samplers keep no other
+state (no ``state_dict``). Every index carries its item's augmentation seed (see
+:mod:`mmremix.datasets.item_seed`), and :meth:`BasePKSampler.skip_batches` starts an epoch in its
+middle: together they make a mid-epoch resume exact.
 """
-from typing import List, Optional, Sized, Tuple
+from typing import Iterator, List, Optional, Sized, Tuple
 
 import numpy as np
 from mmengine.dist import get_dist_info, sync_random_seed
 from torch.utils.data import DataLoader, Sampler
+
+from ..item_seed import SeededIndex, item_seeds
 
 
 def check_int(value: int, name: str, minimum: int) -> None:
@@ -333,6 +338,7 @@ class BasePKSampler(Sampler):
         self.rank, self.world_size = get_dist_info()
         self.epoch = 0
         self.num_batches = 0
+        self._skip = 0
 
     def set_epoch(self, epoch: int) -> None:
         """Set the epoch, which reseeds the next iteration (called by MMEngine each epoch).
@@ -361,9 +367,34 @@ class BasePKSampler(Sampler):
         """
         raise NotImplementedError
 
-    def __iter__(self):
-        """Yield the dataset indices of this rank's epoch, batch after batch."""
-        return iter(self.sample_batches().ravel().tolist())
+    def skip_batches(self, num: int) -> None:
+        """Start the next iteration at batch ``num`` of the epoch (once; then from 0 again).
+
+        Called by :class:`~mmremix.engine.ResumableEpochBasedTrainLoop` when a run resumes in
+        the middle of an epoch: the epoch's batches are drawn as before and the first ``num``
+        are not yielded, so no image of them is loaded.
+
+        Args:
+            num (int): Batches already trained in this epoch, ``0 <= num <= num_batches``.
+
+        Raises:
+            ValueError: ``num`` is out of range.
+        """
+        check_int(num, 'num', 0)
+        if num > self.num_batches:
+            raise ValueError(f'cannot skip {num} batches of an epoch of {self.num_batches}')
+        self._skip = num
+
+    def __iter__(self) -> Iterator[SeededIndex]:
+        """Yield the dataset indices of this rank's epoch, batch after batch.
+
+        Each index is a :class:`~mmremix.datasets.item_seed.SeededIndex` carrying the seed of its
+        item's augmentation, drawn from ``(seed, epoch, rank)`` and its position in the epoch.
+        """
+        batches = self.sample_batches().ravel()
+        seeds = item_seeds(self.seed, self.epoch, self.rank, batches.size)
+        start, self._skip = self._skip * self.batch_size, 0
+        return map(SeededIndex, batches[start:].tolist(), seeds[start:].tolist())
 
     def __len__(self) -> int:
         """int: Indices per epoch on this rank, ``num_batches * batch_size``, fixed at start."""

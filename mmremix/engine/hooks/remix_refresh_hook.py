@@ -19,7 +19,11 @@ from mmremix.registry import HOOKS
 
 
 class _ItemsForExtraction(Dataset):
-    """Items of a dataset, by index, through another pipeline (the test pipeline)."""
+    """Items of a dataset, by index, through another pipeline (the test pipeline).
+
+    Loaded by the dataset's ``prepare_data``, so an unreadable image is handled by its
+    ``on_unreadable`` (with ``'skip'``, the item gets the features of its substitute).
+    """
 
     def __init__(self, dataset, indices: np.ndarray, pipeline: Sequence[dict]) -> None:
         self.dataset, self.indices, self.pipeline = dataset, indices, Compose(pipeline)
@@ -28,7 +32,7 @@ class _ItemsForExtraction(Dataset):
         return len(self.indices)
 
     def __getitem__(self, i: int) -> dict:
-        return self.pipeline(self.dataset.get_data_info(int(self.indices[i])))
+        return self.dataset.prepare_data(int(self.indices[i]), self.pipeline)
 
 
 def mean_centroids(feats: torch.Tensor, labels: torch.Tensor, num: int) -> torch.Tensor:
@@ -65,6 +69,10 @@ class ReMixRefreshHook(Hook):
     4. Logged: videos and images sampled, clusters, noise ratio, seconds per step and, with
        ``gt_file`` set, NMI / ARI / purity of the pseudo-labels (diagnostic only: never used in
        training).
+
+    Checkpoints carry the epoch's pseudo-labels (key ``'remix_refresh'``). A run resumed from a
+    checkpoint saved in the middle of an epoch (``ResumableEpochBasedTrainLoop``) gets them back
+    instead of a new refresh, so the sampler draws the same batches as before the interruption.
 
     Under DDP every rank extracts a share of the images, the features are gathered on every rank,
     rank 0 clusters and builds the memories, and the result is broadcast, so every rank ends the
@@ -121,6 +129,10 @@ class ReMixRefreshHook(Hook):
         self.batch_size, self.num_workers = batch_size, num_workers
         self.gt_file, self.seed, self.progress = gt_file, seed, progress
         self._gt_labels: Optional[np.ndarray] = None
+        # the sampler's pseudo-labels of the current epoch, saved in checkpoints
+        self._epoch_labels: Optional[dict] = None
+        # those of a checkpoint saved in the middle of an epoch, until that epoch resumes
+        self._resumed_labels: Optional[dict] = None
 
     def before_train(self, runner) -> None:
         model, dataset = get_ori_model(runner.model), runner.train_dataloader.dataset
@@ -134,7 +146,49 @@ class ReMixRefreshHook(Hook):
         if self.gt_file is not None:
             self._gt_labels = self._read_gt(dataset)
 
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Save the epoch's single-camera pseudo-labels (the sampler's state) in the checkpoint."""
+        if self._epoch_labels is not None:
+            checkpoint['remix_refresh'] = dict(self._epoch_labels)
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Keep the pseudo-labels of a checkpoint saved in the middle of an epoch.
+
+        A checkpoint saved at the end of epoch e records epoch e + 1 in its meta, one saved in
+        the middle records e: only the latter's labels are still those of its epoch.
+        """
+        state, meta = checkpoint.get('remix_refresh'), checkpoint.get('meta', {})
+        self._resumed_labels = None
+        if state is not None and state['epoch'] == meta.get('epoch'):
+            self._resumed_labels = dict(state, iter=meta.get('iter'))
+
     def before_train_epoch(self, runner) -> None:
+        resumed, self._resumed_labels = self._resumed_labels, None
+        if (resumed is not None and resumed['epoch'] == runner.epoch
+                and resumed['iter'] == runner.iter):
+            self._restore(runner, resumed)
+            return
+        self._refresh(runner)
+
+    def _restore(self, runner, state: dict) -> None:
+        """Resume in the middle of an epoch: the sampler gets the epoch's saved pseudo-labels.
+
+        The memories and item labels come back with the model's state dict; refreshing again
+        would cluster with a momentum encoder that has moved on since the epoch began.
+        """
+        dataset = runner.train_dataloader.dataset
+        sc_labels = state['sc_labels'].numpy()
+        self._epoch_labels = dict(epoch=runner.epoch, sc_labels=state['sc_labels'])
+        sampler = runner.train_dataloader.sampler
+        if callable(getattr(sampler, 'set_pseudo_labels', None)):
+            sampler.set_pseudo_labels(sc_labels, dataset.get_video_ids()[dataset.num_multi_camera:])
+        runner.logger.info(
+            f'ReMix refresh (epoch {runner.epoch + 1}): resumed at iteration {runner.iter} with '
+            f'the epoch\'s saved pseudo-labels ({int(np.unique(sc_labels[sc_labels >= 0]).size)} '
+            'pseudo-identities) and memories')
+
+    def _refresh(self, runner) -> None:
+        """Steps 1-4 of the class docstring."""
         model = get_ori_model(runner.model)
         dataset = runner.train_dataloader.dataset
         rank, _ = get_dist_info()
@@ -161,6 +215,7 @@ class ReMixRefreshHook(Hook):
         sampler = runner.train_dataloader.sampler
         if callable(getattr(sampler, 'set_pseudo_labels', None)):
             sampler.set_pseudo_labels(sc_labels, dataset.get_video_ids()[dataset.num_multi_camera:])
+        self._epoch_labels = dict(epoch=runner.epoch, sc_labels=torch.from_numpy(sc_labels))
         self._log(runner, stats)
 
     def _draw_videos(self, dataset, epoch: int, seed: int) -> np.ndarray:

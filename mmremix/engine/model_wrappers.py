@@ -13,6 +13,11 @@ class ReIDDistributedDataParallel(MMDistributedDataParallel):
     CPU. This wrapper drops ``device_ids`` and ``output_device`` when the module's parameters live
     on the CPU, so ``tools/dist_train.sh CONFIG 2`` also runs on a machine without GPUs.
 
+    Its ``train_step`` is MMEngine's, which calls ``module.parse_losses`` before the backward pass;
+    for mmremix's models that check all-reduces a non-finite-loss flag, so every rank raises
+    ``FloatingPointError`` at the same iteration and none is left waiting in the gradient
+    all-reduce (see :meth:`~mmremix.models.BaseReID.parse_losses`).
+
     Args:
         module (torch.nn.Module): The model to wrap.
         **kwargs: Passed to :class:`torch.nn.parallel.DistributedDataParallel`.

@@ -1,9 +1,12 @@
 """Common base of the Re-ID models: the encoder, retrieval features and ``forward`` modes."""
+import math
 from abc import abstractmethod
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn.functional as F
+from mmengine.dist import all_reduce, get_rank, get_world_size
+from mmengine.logging import MessageHub
 from mmengine.model import BaseModel
 from mmpretrain.structures import DataSample
 
@@ -21,6 +24,9 @@ class BaseReID(BaseModel):
         bnneck (dict, optional): BNNeck config; None for none.
         data_preprocessor (dict, optional): Defaults to ``ReIDDataPreprocessor`` with ImageNet
             statistics.
+        train_cfg (dict, optional): ``check_finite_loss`` (bool): stop training with a
+            ``FloatingPointError`` when the total loss is NaN or infinite, before the optimiser
+            step (see :meth:`parse_losses`; design choice of mmremix, default True).
         test_cfg (dict, optional): ``flip`` (bool): average the features of the image and its
             horizontal flip at test time (design choice of mmremix, default False).
         init_cfg (dict, optional): MMEngine initialisation config.
@@ -31,6 +37,7 @@ class BaseReID(BaseModel):
                  neck: dict = dict(type='GeneralizedMeanPooling'),
                  bnneck: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
+                 train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         if data_preprocessor is None:
@@ -39,6 +46,8 @@ class BaseReID(BaseModel):
             data_preprocessor = MODELS.build(data_preprocessor)
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.encoder = ReIDEncoder(backbone=backbone, neck=neck, bnneck=bnneck)
+        self.train_cfg = dict(check_finite_loss=True)
+        self.train_cfg.update(train_cfg or {})
         self.test_cfg = dict(flip=False)
         self.test_cfg.update(test_cfg or {})
 
@@ -90,6 +99,47 @@ class BaseReID(BaseModel):
     def loss(self, inputs, data_samples: List[DataSample]) -> Dict[str, torch.Tensor]:
         """Training losses, by name."""
 
+    def parse_losses(
+            self, losses: Dict[str, torch.Tensor]) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
+        """MMEngine's sum of the losses, refused when it is NaN or infinite.
+
+        Every MMEngine ``train_step`` (the model's own, and ``MMDistributedDataParallel``'s, which
+        :class:`~mmremix.engine.ReIDDistributedDataParallel` runs under DDP) calls this between the
+        forward pass and ``optim_wrapper.update_params``. Raising here stops the run before the
+        backward pass, so a non-finite loss never reaches the weights, the optimiser state, the
+        momentum encoder or the centroid memories, and no checkpoint is written for the iteration:
+        the last one in the work_dir stays the last good state. (BatchNorm running statistics are
+        updated by the forward pass itself and are not protected; the checkpoint is.) Under DDP a
+        flag per rank is all-reduced first, so every rank raises at the same iteration and none is
+        left waiting in the gradient all-reduce.
+
+        The check costs one ``isfinite`` on the scalar and one device synchronisation per step
+        (plus one all-reduce of ``world_size`` floats under DDP); MMEngine's logging already reads
+        every loss with ``.item()`` each iteration. ``train_cfg=dict(check_finite_loss=False)``
+        turns it off, e.g. for fp16 runs whose loss scaler is meant to skip overflowing steps.
+
+        Args:
+            losses (dict[str, torch.Tensor]): The output of :meth:`loss`.
+
+        Returns:
+            tuple[torch.Tensor, dict[str, torch.Tensor]]: The total loss (the sum of the terms whose
+            name contains ``'loss'``) and the values to log, as MMEngine's ``parse_losses``.
+
+        Raises:
+            FloatingPointError: If the total loss is NaN or infinite on any rank. The message
+            names the iteration and epoch (1-based, as in the log and in ``iter_N.pth``), the
+            ranks concerned under DDP, every term with its value on this rank and the
+            non-finite ones.
+
+        Source: design choice of mmremix.
+        """
+        loss, log_vars = super().parse_losses(losses)
+        if self.train_cfg['check_finite_loss'] and isinstance(loss, torch.Tensor):
+            bad_ranks = _non_finite_ranks(loss)
+            if bad_ranks:
+                raise FloatingPointError(_non_finite_message(log_vars, bad_ranks))
+        return loss, log_vars
+
     def predict(self, inputs: torch.Tensor,
                 data_samples: Optional[List[DataSample]] = None) -> List[DataSample]:
         """Retrieval features of a batch, stored as the field ``feature`` ((D,) float32).
@@ -107,6 +157,37 @@ class BaseReID(BaseModel):
         for data_sample, feat in zip(data_samples, feats):
             data_sample.set_field(feat, 'feature')
         return data_samples
+
+
+def _non_finite_ranks(loss: torch.Tensor) -> List[int]:
+    """The ranks whose total loss is NaN or infinite (all-reduced when distributed)."""
+    world_size = get_world_size()
+    if world_size == 1:
+        return [] if bool(torch.isfinite(loss.detach())) else [0]
+    flags = torch.zeros(world_size, device=loss.device)
+    flags[get_rank()] = (~torch.isfinite(loss.detach())).float()
+    all_reduce(flags, op='sum')
+    return flags.nonzero().flatten().tolist()
+
+
+def _non_finite_message(log_vars: Dict[str, torch.Tensor], bad_ranks: List[int]) -> str:
+    """The error of a non-finite loss: where it happened, every term and what to do."""
+    message_hub = MessageHub.get_current_instance()
+    it, epoch = message_hub.get_info('iter'), message_hub.get_info('epoch')
+    where = ('outside a training loop' if it is None else
+             f'at iteration {it + 1} (epoch {(epoch or 0) + 1}; both 1-based, as in the log and '
+             'in iter_N.pth)')
+    if get_world_size() > 1:
+        where += f' on rank(s) {bad_ranks} (this is rank {get_rank()})'
+    values = {name: float(value.detach()) for name, value in log_vars.items()}
+    terms = ', '.join(f'{name}={value:.4g}' for name, value in values.items())
+    bad = [name for name, value in values.items()
+           if 'loss' in name and name != 'loss' and not math.isfinite(value)]
+    return (f'Non-finite loss {where}: {terms}; non-finite: {", ".join(bad) or "none here"}. '
+            'Training stopped before the backward pass: the weights and the optimiser state (and '
+            'the momentum encoder and memories of ReMix) were not updated, and the last '
+            'checkpoint in the work_dir is unchanged. Lower the learning rate, clip gradients '
+            '(optim_wrapper.clip_grad) or check the data, then resume from that checkpoint.')
 
 
 def pids_of(data_samples: List[DataSample], device: torch.device) -> torch.Tensor:

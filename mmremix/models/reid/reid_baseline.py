@@ -26,6 +26,7 @@ class ReIDBaseline(BaseReID):
         loss_cls (dict): Identity loss config. Defaults to cross-entropy with label smoothing 0.1.
         loss_triplet (dict, optional): Triplet loss config; None disables it.
         data_preprocessor (dict, optional): See :class:`BaseReID`.
+        train_cfg (dict, optional): See :class:`BaseReID` (a non-finite loss stops training).
         test_cfg (dict, optional): See :class:`BaseReID`.
         init_cfg (dict, optional): MMEngine initialisation config.
     """
@@ -40,12 +41,14 @@ class ReIDBaseline(BaseReID):
                                        mode='original'),
                  loss_triplet: Optional[dict] = dict(type='TripletLoss', margin=0.3),
                  data_preprocessor: Optional[dict] = None,
+                 train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         if bnneck is None:
             bnneck = dict(type='BNNeck', in_channels=in_channels)
         super().__init__(backbone=backbone, neck=neck, bnneck=bnneck,
-                         data_preprocessor=data_preprocessor, test_cfg=test_cfg, init_cfg=init_cfg)
+                         data_preprocessor=data_preprocessor, train_cfg=train_cfg,
+                         test_cfg=test_cfg, init_cfg=init_cfg)
         self.num_classes = num_classes
         self.classifier = nn.Linear(in_channels, num_classes, bias=False)
         nn.init.normal_(self.classifier.weight, std=0.001)

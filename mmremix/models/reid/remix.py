@@ -54,6 +54,8 @@ class ReMix(BaseReID):
         loss_centroids (dict): CentroidsLoss config (t_c = 0.05).
         loss_camera_centroids (dict): CameraCentroidsLoss config (t_cc = 0.07, h = 50).
         data_preprocessor (dict, optional): See :class:`BaseReID`.
+        train_cfg (dict, optional): See :class:`BaseReID`: by default a NaN or infinite loss stops
+            training before the optimiser step, the momentum update and the memory update.
         test_cfg (dict, optional): ``feature``: ``'momentum'`` (default) or ``'encoder'``, which
             network's embedding is used for retrieval; ``flip``: flip averaging (default False).
             Both design choices of mmremix.
@@ -76,6 +78,7 @@ class ReMix(BaseReID):
                  loss_camera_centroids: dict = dict(
                      type='CameraCentroidsLoss', temperature=0.07, num_hard_negatives=50),
                  data_preprocessor: Optional[dict] = None,
+                 train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         if bnneck is None:
@@ -85,7 +88,8 @@ class ReMix(BaseReID):
             raise ValueError('ReMix test_cfg["feature"] must be "momentum" or "encoder", got '
                              f'{test_cfg["feature"]!r}')
         super().__init__(backbone=backbone, neck=neck, bnneck=bnneck,
-                         data_preprocessor=data_preprocessor, test_cfg=test_cfg, init_cfg=init_cfg)
+                         data_preprocessor=data_preprocessor, train_cfg=train_cfg,
+                         test_cfg=test_cfg, init_cfg=init_cfg)
         if not 0.0 <= momentum <= 1.0:
             raise ValueError(f'ReMix momentum must lie in [0, 1], got {momentum}')
         self.momentum_encoder = ExponentialMovingAverage(self.encoder, momentum=1.0 - momentum)
@@ -128,6 +132,19 @@ class ReMix(BaseReID):
             self.memory.update(feats, labels)
             self.camera_memory.update(feats, self.camera_memory.rows_of(camera_keys))
         self._pending_memory_updates.clear()
+
+    def parse_losses(self, losses: Dict[str, torch.Tensor]):
+        """:meth:`BaseReID.parse_losses`; a refused step also drops its pending memory update.
+
+        Raises:
+            FloatingPointError: If the total loss is NaN or infinite (see :class:`BaseReID`).
+        """
+        try:
+            return super().parse_losses(losses)
+        except FloatingPointError:
+            # the memories never see a refused step, even if the caller catches the error
+            self._pending_memory_updates.clear()
+            raise
 
     @torch.no_grad()
     def momentum_features(self, inputs: torch.Tensor) -> torch.Tensor:

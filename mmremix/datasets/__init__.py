@@ -9,9 +9,10 @@ from .samplers import *  # noqa: F401,F403
 from .single_camera_videos import SingleCameraVideos
 from .synthetic_reid import SyntheticReID, SyntheticVideos
 from .transforms import *  # noqa: F401,F403
+from .unreadable_images import UnreadableImageError
 
 __all__ = [
     'BaseReIDDataset', 'ItemArraysMixin', 'ReIDLabelsMixin', 'Market1501', 'MSMT17', 'CUHK03NP',
     'ReIDListDataset', 'SingleCameraVideos', 'ReIDConcatDataset', 'ReMixDataset',
-    'SyntheticReID', 'SyntheticVideos'
+    'SyntheticReID', 'SyntheticVideos', 'UnreadableImageError'
 ]

@@ -13,6 +13,7 @@ import numpy as np
 from mmengine.dataset import BaseDataset, force_full_init
 
 from .item_seed import item_random_state
+from .unreadable_images import UnreadableImageMixin, check_on_unreadable
 
 #: File extensions listed as images (lower case); other files (e.g. Market-1501's ``Thumbs.db``) are
 #: skipped.
@@ -234,7 +235,7 @@ class ReIDLabelsMixin(ItemArraysMixin):
         return self.metainfo['num_cams']
 
 
-class BaseReIDDataset(ReIDLabelsMixin, BaseDataset):
+class BaseReIDDataset(UnreadableImageMixin, ReIDLabelsMixin, BaseDataset):
     """Base class of labeled (multi-camera) Re-ID datasets.
 
     A subclass describes its layout (``LAYOUT``, quoted in errors), its file-name regex
@@ -264,13 +265,20 @@ class BaseReIDDataset(ReIDLabelsMixin, BaseDataset):
         pipeline (Sequence[dict | Callable]): Data transforms. Defaults to ().
         test_mode (bool): ``BaseDataset.test_mode``. Defaults to False.
         lazy_init (bool): Defer loading to the first access. Defaults to False.
+        on_unreadable (str): What loading a missing, empty, truncated or corrupt image does:
+            ``'error'`` raises :class:`~mmremix.datasets.unreadable_images.UnreadableImageError`
+            naming the file and the item; ``'skip'`` (train split only) logs a warning, counts
+            the file (``num_unreadable``) and loads the next readable image of the same pid
+            instead (see :class:`~mmremix.datasets.unreadable_images.UnreadableImageMixin`).
+            Defaults to ``'error'`` (design choice of mmremix).
         **kwargs: Other ``BaseDataset`` arguments (``metainfo``, ``indices``, ``serialize_data``,
             ...).
 
     Raises:
-        ValueError: ``split`` is not ``'train'`` or ``'test'``; at loading, a file name does not
-            match ``NAME_PATTERN`` (names the file and the pattern) or a part has no image left
-            (names it).
+        ValueError: ``split`` is not ``'train'`` or ``'test'``; ``on_unreadable`` is not
+            ``'error'`` or ``'skip'``, or is ``'skip'`` for the test split (evaluation must see
+            every image); at loading, a file name does not match ``NAME_PATTERN`` (names the
+            file and the pattern) or a part has no image left (names it).
         FileNotFoundError: At loading, a folder or list file of the layout is missing (names the
             path and ``LAYOUT``).
     """
@@ -291,10 +299,15 @@ class BaseReIDDataset(ReIDLabelsMixin, BaseDataset):
                  pipeline: Sequence[Union[dict, Callable]] = (),
                  test_mode: bool = False,
                  lazy_init: bool = False,
+                 on_unreadable: str = 'error',
                  **kwargs) -> None:
         if split not in self.SPLITS:
             raise ValueError(f'split must be one of {self.SPLITS}, got {split!r}')
+        if check_on_unreadable(on_unreadable) == 'skip' and split == 'test':
+            raise ValueError("on_unreadable='skip' is for training sets: the test split must "
+                             'evaluate every query and gallery image')
         self.split = split
+        self.on_unreadable = on_unreadable
         self.dataset_name = self.DATASET_NAME if dataset_name is None else dataset_name
         super().__init__(
             data_root=osp.abspath(data_root),

@@ -5,10 +5,11 @@ from mmengine.dataset import BaseDataset
 
 from mmremix.registry import DATASETS
 from .base_reid_dataset import ReIDLabelsMixin
+from .unreadable_images import UnreadableImageMixin, check_on_unreadable
 
 
 @DATASETS.register_module()
-class ReIDConcatDataset(ReIDLabelsMixin, BaseDataset):
+class ReIDConcatDataset(UnreadableImageMixin, ReIDLabelsMixin, BaseDataset):
     """Labeled Re-ID datasets flattened into one data list, so ``sample_idx`` is a global index.
 
     - ``offset_ids=True`` (training on several sources, ReMix (Mamedov et al., WACV 2025),
@@ -31,11 +32,17 @@ class ReIDConcatDataset(ReIDLabelsMixin, BaseDataset):
             with ``'+'``.
         test_mode (bool): ``BaseDataset.test_mode``. Defaults to False.
         lazy_init (bool): Defer loading to the first access. Defaults to False.
+        on_unreadable (str, optional): What loading a missing, empty, truncated or corrupt image
+            does: ``'error'`` or ``'skip'`` (training items only: the next readable image of the
+            same pid is loaded instead; see
+            :class:`~mmremix.datasets.unreadable_images.UnreadableImageMixin`). None (default):
+            the children's common ``on_unreadable`` (this dataset runs the pipeline).
         **kwargs: Other ``BaseDataset`` arguments (``indices``, ``serialize_data``, ...).
 
     Raises:
         ValueError: ``datasets`` is empty, a child has no pid labels, two children share a name with
-            ``offset_ids=False``, or a child's ids are not relabelled with ``offset_ids=True``.
+            ``offset_ids=False``, a child's ids are not relabelled with ``offset_ids=True``, or
+            ``on_unreadable`` is invalid or None while the children's settings differ.
 
     Example:
         >>> from mmremix.datasets import ReIDConcatDataset
@@ -53,7 +60,9 @@ class ReIDConcatDataset(ReIDLabelsMixin, BaseDataset):
                  dataset_name: Optional[str] = None,
                  test_mode: bool = False,
                  lazy_init: bool = False,
+                 on_unreadable: Optional[str] = None,
                  **kwargs) -> None:
+        check_on_unreadable(on_unreadable, allow_none=True)
         if not datasets:
             raise ValueError('ReIDConcatDataset needs at least one dataset')
         self.datasets = [DATASETS.build(d) if isinstance(d, dict) else d for d in datasets]
@@ -67,6 +76,15 @@ class ReIDConcatDataset(ReIDLabelsMixin, BaseDataset):
         if not offset_ids and len(set(self.dataset_names)) < len(self.dataset_names):
             raise ValueError(f'With offset_ids=False the dataset names must be unique (results are '
                              f'reported per dataset_name), got {self.dataset_names}')
+        if on_unreadable is None:
+            settings = [getattr(child, 'on_unreadable', 'error') for child in self.datasets]
+            if len(set(settings)) > 1:
+                raise ValueError(
+                    'The children of ReIDConcatDataset set on_unreadable differently '
+                    f'({dict(zip(self.dataset_names, settings))}); set it to "error" or "skip" '
+                    'on the ReIDConcatDataset itself')
+            on_unreadable = settings[0]
+        self.on_unreadable = on_unreadable
         self.offset_ids = offset_ids
         self.dataset_name = '+'.join(self.dataset_names) if dataset_name is None else dataset_name
         super().__init__(

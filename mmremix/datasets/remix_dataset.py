@@ -1,5 +1,5 @@
 """ReMix's training set: multi-camera (labeled) items followed by single-camera (video) items."""
-from typing import Callable, List, Sequence, Union
+from typing import Callable, List, Optional, Sequence, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset
@@ -7,10 +7,11 @@ from mmengine.dataset import BaseDataset
 from mmremix.registry import DATASETS
 from .base_reid_dataset import ReIDLabelsMixin
 from .single_camera_videos import SingleCameraVideos
+from .unreadable_images import UnreadableImageMixin, check_on_unreadable
 
 
 @DATASETS.register_module()
-class ReMixDataset(ReIDLabelsMixin, BaseDataset):
+class ReMixDataset(UnreadableImageMixin, ReIDLabelsMixin, BaseDataset):
     """The mixture of data ReMix trains on (ReMix (Mamedov et al., WACV 2025), Sec. 2).
 
     Items ``[0, num_multi_camera)`` are the multi-camera items (``pid``, ``camid``,
@@ -29,11 +30,17 @@ class ReMixDataset(ReIDLabelsMixin, BaseDataset):
         single_camera (dict | BaseDataset, optional): ``SingleCameraVideos``; None trains on
             multi-camera data only.
         pipeline (Sequence[dict | Callable]): Data transforms (two views for ReMix).
+        on_unreadable (str, optional): What loading a missing, empty, truncated or corrupt image
+            does, for all items: ``'error'`` or ``'skip'`` (the next readable image of the same
+            pid, or of the same video for single-camera items, is loaded instead; see
+            :class:`~mmremix.datasets.unreadable_images.UnreadableImageMixin`). None (default):
+            each part follows its own config's ``on_unreadable`` (this dataset runs the
+            pipeline, so the parts' settings are read from them).
         **kwargs: Other ``BaseDataset`` arguments.
 
     Raises:
-        ValueError: If ``multi_camera`` has no pid labels or ``single_camera`` is not a
-            ``SingleCameraVideos``.
+        ValueError: If ``multi_camera`` has no pid labels, ``single_camera`` is not a
+            ``SingleCameraVideos`` or ``on_unreadable`` is not None, ``'error'`` or ``'skip'``.
 
     Source: ReMix (Mamedov et al., WACV 2025), Sec. 2; the flat layout is a design choice of
     mmremix.
@@ -45,7 +52,9 @@ class ReMixDataset(ReIDLabelsMixin, BaseDataset):
                  multi_camera: Union[dict, BaseDataset],
                  single_camera: Union[dict, BaseDataset, None] = None,
                  pipeline: Sequence[Union[dict, Callable]] = (),
+                 on_unreadable: Optional[str] = None,
                  **kwargs) -> None:
+        self.on_unreadable = check_on_unreadable(on_unreadable, allow_none=True)
         self.multi_camera = DATASETS.build(multi_camera) if isinstance(multi_camera,
                                                                        dict) else multi_camera
         if not isinstance(self.multi_camera, ReIDLabelsMixin):
@@ -82,6 +91,14 @@ class ReMixDataset(ReIDLabelsMixin, BaseDataset):
             num_multi_camera=len(self.multi_camera),
             num_single_camera=num_single_camera)
         return data_list
+
+    def on_unreadable_at(self, idx: int) -> str:
+        """The policy for an unreadable image of item ``idx``: ``on_unreadable``, or when None
+        that of the item's part (multi-camera items have a pid >= 0)."""
+        if self.on_unreadable is not None:
+            return self.on_unreadable
+        part = self.multi_camera if self.get_pids()[idx] >= 0 else self.single_camera
+        return getattr(part, 'on_unreadable', 'error')
 
     @property
     def num_multi_camera(self) -> int:

@@ -8,10 +8,11 @@ from mmengine.dataset import BaseDataset
 
 from mmremix.registry import DATASETS
 from .base_reid_dataset import ItemArraysMixin, list_images, read_list_file, require_dir
+from .unreadable_images import UnreadableImageMixin, check_on_unreadable
 
 
 @DATASETS.register_module()
-class SingleCameraVideos(ItemArraysMixin, BaseDataset):
+class SingleCameraVideos(UnreadableImageMixin, ItemArraysMixin, BaseDataset):
     """Unlabeled person images grouped by single-camera video.
 
     Every image has a video and no person id; ReMix clusters each video separately into
@@ -40,11 +41,18 @@ class SingleCameraVideos(ItemArraysMixin, BaseDataset):
         pipeline (Sequence[dict | Callable]): Data transforms. Defaults to ().
         test_mode (bool): ``BaseDataset.test_mode``. Defaults to False.
         lazy_init (bool): Defer loading to the first access. Defaults to False.
+        on_unreadable (str): What loading a missing, empty, truncated or corrupt image does:
+            ``'error'`` raises :class:`~mmremix.datasets.unreadable_images.UnreadableImageError`
+            naming the file and the item; ``'skip'`` logs a warning, counts the file
+            (``num_unreadable``) and loads the next readable image of the same video instead
+            (see :class:`~mmremix.datasets.unreadable_images.UnreadableImageMixin`). Defaults to
+            ``'error'`` (design choice of mmremix).
         **kwargs: Other ``BaseDataset`` arguments (``indices``, ``serialize_data``, ...).
 
     Raises:
-        ValueError: ``min_images_per_video`` < 1; at loading, a video folder has no image (names
-            it), a list line is malformed (names the file and line), or no video is left after the
+        ValueError: ``min_images_per_video`` < 1; ``on_unreadable`` is not ``'error'`` or
+            ``'skip'``; at loading, a video folder has no image (names it), a list line is
+            malformed (names the file and line), or no video is left after the
             ``min_images_per_video`` filter.
         FileNotFoundError: At loading, ``data_root`` or ``ann_file`` is missing (names it and the
             layout).
@@ -68,9 +76,11 @@ class SingleCameraVideos(ItemArraysMixin, BaseDataset):
                  pipeline: Sequence[Union[dict, Callable]] = (),
                  test_mode: bool = False,
                  lazy_init: bool = False,
+                 on_unreadable: str = 'error',
                  **kwargs) -> None:
         if min_images_per_video < 1:
             raise ValueError(f'min_images_per_video must be >= 1, got {min_images_per_video}')
+        self.on_unreadable = check_on_unreadable(on_unreadable)
         self.dataset_name = dataset_name
         self.min_images_per_video = min_images_per_video
         super().__init__(

@@ -118,3 +118,31 @@ def test_missing_field_raises():
 def test_invalid_topk_raises():
     with pytest.raises(ValueError, match='`topk` must be a non-empty sequence'):
         ReIDMetric(topk=(0, 1))
+
+
+def test_single_image_identities_and_a_query_whose_pid_is_not_in_the_gallery():
+    # Every gallery identity has one image. Query 0 (pid 1, cam 0): ranking g1 (cos 0.8), g0
+    # (0.6), g2 (0): its one match at rank 2, AP = INP = 1/2. Query 1 (pid 9) has no gallery
+    # image: skipped and counted, not scored 0 (Market-1501 protocol).
+    def sample(feature, pid, camid, is_query):
+        return dict(feature=torch.tensor(feature), pid=pid, camid=camid, is_query=is_query,
+                    dataset_name='toy')
+
+    samples = [sample([1., 0.], 1, 0, True), sample([1., 0.], 9, 0, True),
+               sample([0.6, 0.8], 1, 1, False), sample([0.8, 0.6], 2, 1, False),
+               sample([0., 1.], 3, 0, False)]
+    result = reid_evaluate(torch.stack([s['feature'] for s in samples[:2]]),
+                           torch.stack([s['feature'] for s in samples[2:]]), [1, 9], [1, 2, 3],
+                           [0, 0], [1, 1, 0], topk=(1, 2))
+    assert result['num_valid'] == 1 and result['num_skipped'] == 1
+    assert result['mAP'] == pytest.approx(0.5) and result['mINP'] == pytest.approx(0.5)
+    torch.testing.assert_close(result['cmc'], torch.tensor([0., 1.], dtype=torch.float64))
+    metric = ReIDMetric(topk=(1, 2))
+    metric.process(None, samples)
+    assert metric.compute_metrics(metric.results) == {
+        'toy/mAP': 50.0,
+        'toy/rank1': 0.0,
+        'toy/rank2': 100.0,
+        'toy/mINP': 50.0,
+        'toy/num_skipped_queries': 1
+    }

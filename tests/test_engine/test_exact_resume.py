@@ -25,7 +25,7 @@ PAUSE_ITER = 7
 def _config(tmp_path: Path, data_root: Path, loop: str, pause_flag: Path = None) -> Path:
     cfg = tiny_runner_cfg(data_root, tmp_path / 'unused', 'ReMix', max_epochs=3, num_workers=1)
     cfg.train_cfg = dict(type=loop, max_epochs=3, val_interval=3)
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', by_epoch=False, interval=2)
+    cfg.default_hooks.checkpoint = dict(type='AtomicCheckpointHook', by_epoch=False, interval=2)
     cfg.param_scheduler = [dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0,
                                 end=10)]
     cfg.randomness = dict(seed=0, deterministic=True)

@@ -524,3 +524,26 @@ def test_empty_batch_gives_zero(cls):
     value = _call(cls(), feats, torch.zeros(0, dtype=torch.long))
     value.backward()
     assert value.shape == () and value.item() == 0.
+
+
+@pytest.mark.parametrize('loss_type', ['InstanceLoss', 'AugmentationLoss'])
+def test_batch_losses_with_a_candidate_set_from_other_ranks(loss_type):
+    """Anchors against keys (as gathered under DDP): the total batch's loss is the mean of
+    the losses of its halves, each against all keys with its own rows marked by self_index."""
+    torch.manual_seed(0)
+    feats = F.normalize(torch.randn(8, 16), dim=1)
+    targets = F.normalize(torch.randn(8, 16), dim=1)
+    labels = torch.tensor([0, 0, 1, 1, 2, 2, 3, 3])
+    loss = MODELS.build(dict(type=loss_type, temperature=0.5))
+    args = (feats, labels) if loss_type == 'InstanceLoss' else (feats, targets, labels)
+    keys = feats if loss_type == 'InstanceLoss' else targets
+    whole = loss(*args)
+    halves = []
+    for rows in (torch.arange(4), torch.arange(4, 8)):
+        part = [a[rows] for a in args]
+        halves.append(loss(*part, keys=keys, key_labels=labels, self_index=rows))
+    torch.testing.assert_close((halves[0] + halves[1]) / 2, whole)
+    # a half alone (its own batch) is another loss
+    assert not torch.allclose(loss(*[a[:4] for a in args]), halves[0])
+    with pytest.raises(ValueError, match='self_index` must lie in'):
+        loss(*args, keys=keys, key_labels=labels, self_index=torch.arange(8) + 1)

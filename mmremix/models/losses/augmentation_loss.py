@@ -1,8 +1,11 @@
 """Augmentation Loss of ReMix: strongly augmented view against momentum-encoder targets."""
+from typing import Optional
+
 import torch
 
 from mmremix.registry import MODELS
-from .utils import TemperatureLoss, check_feats_labels, positive_negative_nll
+from .utils import (TemperatureLoss, check_candidates, check_feats_labels,
+                    positive_negative_nll)
 
 
 @MODELS.register_module()
@@ -44,9 +47,18 @@ class AugmentationLoss(TemperatureLoss):
     def __init__(self, temperature: float = 0.1, loss_weight: float = 1.0) -> None:
         super().__init__(temperature, loss_weight)
 
-    def forward(self, aug_feats: torch.Tensor, momentum_feats: torch.Tensor,
-                labels: torch.Tensor) -> torch.Tensor:
+    def forward(self,
+                aug_feats: torch.Tensor,
+                momentum_feats: torch.Tensor,
+                labels: torch.Tensor,
+                keys: Optional[torch.Tensor] = None,
+                key_labels: Optional[torch.Tensor] = None,
+                self_index: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Compute the weighted Augmentation Loss.
+
+        By default the targets are the batch's momentum features. Under DDP, ReMix passes those
+        of every rank's batch as ``keys``, so the loss is that of the total batch (design choice
+        of mmremix).
 
         Args:
             aug_feats (torch.Tensor): L2-normalised encoder embeddings of the strongly augmented
@@ -55,6 +67,12 @@ class AugmentationLoss(TemperatureLoss):
                 standard views ``g = M(x)``, float32, shape (B, D); row i is the same image as
                 row i of ``aug_feats``. Detached inside.
             labels (torch.Tensor): Identity or pseudo-identity of each image, int64, shape (B,).
+            keys (torch.Tensor, optional): Momentum features of the candidate targets, float32,
+                shape (N, D); replaces ``momentum_feats`` as the targets. Detached inside.
+            key_labels (torch.Tensor, optional): Their labels, int64, shape (N,); required with
+                ``keys``.
+            self_index (torch.Tensor, optional): Row of ``keys`` that is each image's own target,
+                int64, shape (B,); required with ``keys``.
 
         Returns:
             torch.Tensor: The weighted loss, 0-dim float tensor.
@@ -69,9 +87,15 @@ class AugmentationLoss(TemperatureLoss):
             raise ValueError(f'AugmentationLoss: `momentum_feats` must have the shape of '
                              f'`aug_feats` {tuple(aug_feats.shape)}, '
                              f'got {tuple(momentum_feats.shape)}')
+        if keys is None:
+            keys, key_labels = momentum_feats, labels
+            self_index = torch.arange(len(labels), device=aug_feats.device)
+        else:
+            check_candidates(aug_feats, keys, key_labels, self_index, 'AugmentationLoss')
         if self.loss_weight == 0 or len(labels) == 0:
             return aug_feats.sum() * 0
-        logits = aug_feats @ momentum_feats.detach().t() / self.temperature
-        neg_mask = labels.unsqueeze(0) != labels.unsqueeze(1)
-        per_image = positive_negative_nll(logits.diagonal(), logits, neg_mask)
+        logits = aug_feats @ keys.detach().t() / self.temperature
+        neg_mask = labels.unsqueeze(1) != key_labels.unsqueeze(0)
+        pos_logits = logits.gather(1, self_index.unsqueeze(1)).squeeze(1)
+        per_image = positive_negative_nll(pos_logits, logits, neg_mask)
         return self.loss_weight * per_image.mean()

@@ -1,8 +1,11 @@
 """Instance Loss of ReMix: batch contrast against the hardest positive."""
+from typing import Optional
+
 import torch
 
 from mmremix.registry import MODELS
-from .utils import TemperatureLoss, check_feats_labels, positive_negative_nll
+from .utils import (TemperatureLoss, check_candidates, check_feats_labels,
+                    positive_negative_nll)
 
 
 @MODELS.register_module()
@@ -41,12 +44,28 @@ class InstanceLoss(TemperatureLoss):
     def __init__(self, temperature: float = 0.1, loss_weight: float = 1.0) -> None:
         super().__init__(temperature, loss_weight)
 
-    def forward(self, feats: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    def forward(self,
+                feats: torch.Tensor,
+                labels: torch.Tensor,
+                keys: Optional[torch.Tensor] = None,
+                key_labels: Optional[torch.Tensor] = None,
+                self_index: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Compute the weighted Instance Loss.
 
+        By default the anchors contrast with the other images of their batch. Under DDP, ReMix
+        passes the images of every rank's batch as ``keys`` (the anchors' own among them, with
+        gradients), so the loss is that of the total batch (design choice of mmremix).
+
         Args:
-            feats (torch.Tensor): L2-normalised embeddings ``f``, float32, shape (B, D).
+            feats (torch.Tensor): L2-normalised embeddings ``f`` of the anchors, float32, shape
+                (B, D).
             labels (torch.Tensor): Identity or pseudo-identity of each image, int64, shape (B,).
+            keys (torch.Tensor, optional): L2-normalised embeddings of the candidates (positives
+                and negatives), float32, shape (N, D). Defaults to ``feats``.
+            key_labels (torch.Tensor, optional): Their labels, int64, shape (N,); required with
+                ``keys``.
+            self_index (torch.Tensor, optional): Row of ``keys`` that is each anchor itself
+                (never its own positive), int64, shape (B,); required with ``keys``.
 
         Returns:
             torch.Tensor: The weighted loss, 0-dim float tensor.
@@ -56,11 +75,17 @@ class InstanceLoss(TemperatureLoss):
             TypeError: If ``feats`` is not floating point or ``labels`` is not integer.
         """
         check_feats_labels(feats, labels, 'InstanceLoss')
+        if keys is None:
+            keys, key_labels = feats, labels
+            self_index = torch.arange(len(labels), device=feats.device)
+        else:
+            check_candidates(feats, keys, key_labels, self_index, 'InstanceLoss')
         if self.loss_weight == 0:
             return feats.sum() * 0
-        logits = feats @ feats.t() / self.temperature
-        same = labels.unsqueeze(0) == labels.unsqueeze(1)
-        pos_mask = same & ~torch.eye(len(labels), dtype=torch.bool, device=feats.device)
+        logits = feats @ keys.t() / self.temperature
+        same = labels.unsqueeze(1) == key_labels.unsqueeze(0)
+        is_self = torch.arange(len(key_labels), device=feats.device) == self_index.unsqueeze(1)
+        pos_mask = same & ~is_self
         has_pos = pos_mask.any(dim=1)
         if not bool(has_pos.any()):
             return feats.sum() * 0

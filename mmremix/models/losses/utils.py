@@ -63,6 +63,35 @@ def check_feats_labels(feats: torch.Tensor, labels: torch.Tensor, loss_name: str
                          f'{feats.device}')
 
 
+def check_candidates(feats: torch.Tensor, keys: torch.Tensor, key_labels: torch.Tensor,
+                     self_index: torch.Tensor, loss_name: str) -> None:
+    """Check the candidate set of a batch-contrast loss (anchors against other images).
+
+    Source: design choice of mmremix.
+
+    Args:
+        feats (torch.Tensor): Anchors, float, shape (B, D).
+        keys (torch.Tensor): Candidates, float, shape (N, D).
+        key_labels (torch.Tensor): Candidate labels, integer, shape (N,).
+        self_index (torch.Tensor): Row of ``keys`` holding each anchor's own image, int64, (B,).
+        loss_name (str): Name of the calling loss, used in error messages.
+
+    Raises:
+        ValueError: On a shape or device mismatch, or a ``self_index`` outside ``[0, N)``.
+        TypeError: On a non-float ``keys`` or a non-integer ``key_labels`` / ``self_index``.
+    """
+    check_feats_labels(keys, key_labels, loss_name, 'keys')
+    if keys.shape[1] != feats.shape[1] or keys.device != feats.device:
+        raise ValueError(f'{loss_name}: `keys` must be (N, {feats.shape[1]}) on {feats.device}, '
+                         f'got {tuple(keys.shape)} on {keys.device}')
+    if self_index.shape != (feats.shape[0], ) or self_index.is_floating_point():
+        raise TypeError(f'{loss_name}: `self_index` must be an integer tensor of shape '
+                        f'({feats.shape[0]},), got {self_index.dtype} {tuple(self_index.shape)}')
+    if self_index.numel() and (int(self_index.min()) < 0
+                               or int(self_index.max()) >= keys.shape[0]):
+        raise ValueError(f'{loss_name}: `self_index` must lie in [0, {keys.shape[0]})')
+
+
 def positive_negative_nll(pos_logits: torch.Tensor, neg_logits: torch.Tensor,
                           neg_mask: torch.Tensor) -> torch.Tensor:
     """Negative log-likelihood of one positive against a masked set of negatives.

@@ -4,20 +4,13 @@ from typing import Dict, List, Optional, Sequence
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.dist import all_gather, get_world_size
+from mmengine.dist import get_rank, get_world_size
 from mmengine.model import ExponentialMovingAverage
 from mmpretrain.structures import DataSample
 
 from mmremix.registry import MODELS
-from ..utils import CentroidMemory
+from ..utils import CentroidMemory, gather, gather_with_grad
 from .base_reid import BaseReID, pids_of
-
-
-def _gather(tensor: torch.Tensor) -> torch.Tensor:
-    """Concatenate a tensor of equal shape from all ranks (itself when not distributed)."""
-    if get_world_size() == 1:
-        return tensor
-    return torch.cat(all_gather(tensor.contiguous()))
 
 
 @MODELS.register_module()
@@ -49,6 +42,11 @@ class ReMix(BaseReID):
             mmremix).
         centroid_momentum (float): mu of the centroid updates. Default 0.9 (design choice of
             mmremix).
+        cross_rank_batch (bool): Under DDP, the Instance and Augmentation losses of each rank's
+            images contrast them with the images of every rank's batch (features gathered, with
+            gradients), so that N processes of B images train as one process of N * B images
+            (up to BatchNorm statistics, which stay per rank). False: each rank's batch alone,
+            as fast-reid and ClusterContrast do. Default True (design choice of mmremix).
         loss_instance (dict): InstanceLoss config (t_ins = 0.1, weight 1.0 by default).
         loss_augmentation (dict): AugmentationLoss config (t_aug = 0.1).
         loss_centroids (dict): CentroidsLoss config (t_c = 0.05).
@@ -72,6 +70,7 @@ class ReMix(BaseReID):
                  bnneck: Optional[dict] = None,
                  momentum: float = 0.999,
                  centroid_momentum: float = 0.9,
+                 cross_rank_batch: bool = True,
                  loss_instance: dict = dict(type='InstanceLoss', temperature=0.1),
                  loss_augmentation: dict = dict(type='AugmentationLoss', temperature=0.1),
                  loss_centroids: dict = dict(type='CentroidsLoss', temperature=0.05),
@@ -92,6 +91,7 @@ class ReMix(BaseReID):
                          test_cfg=test_cfg, init_cfg=init_cfg)
         if not 0.0 <= momentum <= 1.0:
             raise ValueError(f'ReMix momentum must lie in [0, 1], got {momentum}')
+        self.cross_rank_batch = cross_rank_batch
         self.momentum_encoder = ExponentialMovingAverage(self.encoder, momentum=1.0 - momentum)
         self.momentum_encoder.requires_grad_(False)
         self.memory = CentroidMemory(in_channels, centroid_momentum)
@@ -223,18 +223,26 @@ class ReMix(BaseReID):
         feats = F.normalize(self.encoder(x)[1], dim=1)
         aug_feats = F.normalize(self.encoder(x_aug)[1], dim=1)
         momentum_feats = self.momentum_features(x)
+        all_momentum, all_labels = gather(momentum_feats), gather(labels)
 
         keep = labels >= 0  # single-camera items left out of this epoch never reach a loss
         labels_k = labels[keep]
         mc_labels = torch.where(pids[keep] >= 0, labels_k, torch.full_like(labels_k, -1))
+        instance_keys, augmentation_keys = {}, {}
+        if self.cross_rank_batch and get_world_size() > 1:
+            all_keep = all_labels >= 0
+            self_index = (torch.cumsum(all_keep, 0) - 1)[get_rank() * len(labels) +
+                                                         torch.nonzero(keep).squeeze(1)]
+            candidates = dict(key_labels=all_labels[all_keep], self_index=self_index)
+            instance_keys = dict(keys=gather_with_grad(feats)[all_keep], **candidates)
+            augmentation_keys = dict(keys=all_momentum[all_keep], **candidates)
         losses = dict(
-            loss_instance=self.loss_instance(feats[keep], labels_k),
+            loss_instance=self.loss_instance(feats[keep], labels_k, **instance_keys),
             loss_augmentation=self.loss_augmentation(aug_feats[keep], momentum_feats[keep],
-                                                     labels_k),
+                                                     labels_k, **augmentation_keys),
             loss_centroids=self.loss_centroids(feats[keep], labels_k, self.memory.centroids),
             loss_camera_centroids=self.loss_camera_centroids(
                 feats[keep], mc_labels, self.camera_memory.centroids, self.camera_memory.labels))
 
-        self._pending_memory_updates.append(
-            (_gather(momentum_feats), _gather(labels), _gather(cam_keys)))
+        self._pending_memory_updates.append((all_momentum, all_labels, gather(cam_keys)))
         return losses

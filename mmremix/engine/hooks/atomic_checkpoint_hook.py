@@ -1,7 +1,8 @@
 """MMEngine's checkpoint hook with atomic writes of the checkpoints and of ``last_checkpoint``."""
+import os
 import os.path as osp
 
-from mmengine.dist import is_main_process
+from mmengine.dist import get_rank, is_main_process
 from mmengine.hooks import CheckpointHook
 
 from mmremix.engine.atomic_local_backend import AtomicLocalBackend
@@ -35,41 +36,23 @@ class AtomicCheckpointHook(CheckpointHook):
             self.backend_args = dict(backend='atomic_local')
 
     def _save_checkpoint_with_step(self, runner, step, meta) -> None:
-        # MMEngine 0.10's CheckpointHook._save_checkpoint_with_step, except the last line: the
-        # plain open() of last_checkpoint sits inside it, so the method is restated whole.
-        if self.max_keep_ckpts > 0:
-            if len(self.keep_ckpt_ids) > 0 and self.keep_ckpt_ids[-1] == step:
-                pass
-            else:
-                if len(self.keep_ckpt_ids) == self.max_keep_ckpts:
-                    _step = self.keep_ckpt_ids.popleft()
-                    if is_main_process():
-                        ckpt_path = self.file_backend.join_path(
-                            self.out_dir, self.filename_tmpl.format(_step))
-                        if self.file_backend.isfile(ckpt_path):
-                            self.file_backend.remove(ckpt_path)
-                        elif self.file_backend.isdir(ckpt_path):
-                            # checkpoints saved by deepspeed are directories
-                            self.file_backend.rmtree(ckpt_path)
-                self.keep_ckpt_ids.append(step)
-                runner.message_hub.update_info('keep_ckpt_ids', list(self.keep_ckpt_ids))
+        # MMEngine's method saves the checkpoint (through self.backend_args), then writes
+        # <runner.work_dir>/last_checkpoint with a plain open(). It runs here on a view of the
+        # runner whose work_dir is a scratch folder; the file is then moved in atomically.
+        scratch = osp.join(runner.work_dir, '.atomic_checkpoint_hook', f'rank{get_rank()}')
+        os.makedirs(scratch, exist_ok=True)
+        super()._save_checkpoint_with_step(_WorkDirView(runner, scratch), step, meta)
+        if is_main_process():
+            with open(osp.join(scratch, 'last_checkpoint')) as f:
+                AtomicLocalBackend().put_text(f.read(), osp.join(runner.work_dir,
+                                                                 'last_checkpoint'))
 
-        ckpt_filename = self.filename_tmpl.format(step)
-        self.last_ckpt = self.file_backend.join_path(self.out_dir, ckpt_filename)
-        runner.message_hub.update_info('last_ckpt', self.last_ckpt)
 
-        runner.save_checkpoint(
-            self.out_dir,
-            ckpt_filename,
-            self.file_client_args,
-            save_optimizer=self.save_optimizer,
-            save_param_scheduler=self.save_param_scheduler,
-            meta=meta,
-            by_epoch=self.by_epoch,
-            backend_args=self.backend_args,
-            **self.args)
+class _WorkDirView:
+    """A runner seen through another ``work_dir``; every other attribute is the runner's."""
 
-        # model-parallel saving gathers states from all ranks; only the main one records the file
-        if not is_main_process():
-            return
-        AtomicLocalBackend().put_text(self.last_ckpt, osp.join(runner.work_dir, 'last_checkpoint'))
+    def __init__(self, runner, work_dir: str) -> None:
+        self._runner, self.work_dir = runner, work_dir
+
+    def __getattr__(self, name: str):
+        return getattr(self._runner, name)

@@ -141,3 +141,21 @@ def test_checkpoint_restores_memories_of_another_size():
     assert torch.equal(fresh.camera_memory.keys, model.camera_memory.keys)
     assert torch.equal(fresh.sample_labels, model.sample_labels)
     assert int(fresh.num_cams) == 2
+
+
+def test_step_features_encoder_skips_the_momentum_forward(monkeypatch):
+    model = tiny_remix(step_features='encoder')
+    install_memory(model)
+    calls = []
+    monkeypatch.setattr(model, 'momentum_features', lambda x: calls.append(x))
+    data = batch(model, list(range(8)))
+    losses = model.loss(data['inputs'], data['data_samples'])
+    assert calls == [] and set(losses) == {'loss_instance', 'loss_augmentation',
+                                           'loss_centroids', 'loss_camera_centroids'}
+    # the memory update uses the encoder's (detached) standard-view features
+    feats, labels, _ = model._pending_memory_updates[0]
+    expected = F.normalize(model.encoder(data['inputs'][0])[1], dim=1)
+    torch.testing.assert_close(feats, expected.detach(), rtol=1e-4, atol=1e-5)
+    assert not feats.requires_grad
+    with pytest.raises(ValueError, match='step_features must be "momentum" or "encoder"'):
+        tiny_remix(step_features='teacher')

@@ -1,4 +1,5 @@
 """Small builders shared by the integration tests: tiny synthetic data and tiny configs."""
+import socket
 from pathlib import Path
 
 from mmengine.config import Config
@@ -90,3 +91,10 @@ def tiny_runner_cfg(data_root: Path, work_dir: Path, model: str = 'ReMix', max_e
         randomness=dict(seed=0),
         log_level='WARNING',
     ))
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1, for a test's own process group."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]

@@ -1,4 +1,4 @@
-"""A test-only hook that records, per rank, what the refresh installed and the losses of each step."""
+"""A test-only hook recording, per rank, what the refresh installed and the losses of each step."""
 from pathlib import Path
 
 import torch

@@ -1,9 +1,7 @@
 """Tests of the P x K batch samplers (IdentitySampler, ReMixSampler) and their shared pieces."""
-import logging
 
 import numpy as np
 import pytest
-from mmengine.logging import MMLogger
 from torch.utils.data import DataLoader
 
 from mmremix.datasets.samplers import (IdentitySampler, ReMixSampler, check_loader_batch_size,
@@ -76,17 +74,6 @@ def pseudo_labels_per_video(video_ids, per_video, images=4):
 
 def set_world(monkeypatch, rank, world_size):
     monkeypatch.setattr(utils, 'get_dist_info', lambda: (rank, world_size))
-
-
-@pytest.fixture
-def log_records():
-    logger = MMLogger.get_current_instance()
-    records = []
-    handler = logging.Handler(level=logging.WARNING)
-    handler.emit = records.append
-    logger.addHandler(handler)
-    yield records
-    logger.removeHandler(handler)
 
 
 # ---------------------------------------------------------------- shared pieces

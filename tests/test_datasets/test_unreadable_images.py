@@ -1,5 +1,4 @@
 """Unreadable or corrupt images: a clear error by default, or skipped, counted and substituted."""
-import logging
 import re
 from pathlib import Path
 
@@ -7,7 +6,6 @@ import cv2
 import numpy as np
 import pytest
 from mmengine.dataset import Compose
-from mmengine.logging import MMLogger
 from torch.utils.data import DataLoader
 
 from mmremix.datasets import (Market1501, ReIDConcatDataset, ReMixDataset, SingleCameraVideos,
@@ -53,17 +51,6 @@ def videos_root(tmp_path):
     return tmp_path / 'videos'
 
 
-@pytest.fixture
-def warnings_logged():
-    logger = MMLogger.get_current_instance()
-    records = []
-    handler = logging.Handler(level=logging.WARNING)
-    handler.emit = records.append
-    logger.addHandler(handler)
-    yield records
-    logger.removeHandler(handler)
-
-
 CORRUPT = 'cannot be decoded as an image (truncated or corrupt)'
 
 
@@ -101,7 +88,7 @@ def test_other_pipeline_failures_are_not_blamed_on_the_image(market_root):
     assert dataset.num_unreadable == 0
 
 
-def test_skip_substitutes_the_next_image_of_the_same_pid(market_root, warnings_logged):
+def test_skip_substitutes_the_next_image_of_the_same_pid(market_root, log_records):
     dataset = Market1501(str(market_root), pipeline=LOAD, on_unreadable='skip')
     folder = market_root / 'bounding_box_train'
     pids = dataset.get_pids()
@@ -111,20 +98,20 @@ def test_skip_substitutes_the_next_image_of_the_same_pid(market_root, warnings_l
     assert out['sample_idx'] == 2 and out['img_path'] == str(folder / TRAIN[2])
     assert out['pid'] == pids[EMPTY] and out['img'].shape == (32, 16, 3)
     assert dataset.num_unreadable == 1
-    assert len(warnings_logged) == 1
-    assert warnings_logged[0].getMessage() == (
+    assert len(log_records) == 1
+    assert log_records[0].getMessage() == (
         f"Cannot read the image {folder / TRAIN[EMPTY]} (item 1 of Market1501, dataset "
         "'market1501'): empty file (0 bytes); skipped: item 2 of the same pid 0 is loaded "
         'instead (1 unreadable image(s) skipped so far by this process)')
 
     assert dataset[EMPTY]['sample_idx'] == 2  # known now: same substitute, no new warning
-    assert dataset.num_unreadable == 1 and len(warnings_logged) == 1
+    assert dataset.num_unreadable == 1 and len(log_records) == 1
 
     out = dataset[TRUNCATED]  # the last item of pid 1: wraps round to item 3
     assert out['sample_idx'] == 3 and out['pid'] == pids[TRUNCATED] == 1
-    assert dataset.num_unreadable == 2 and len(warnings_logged) == 2
-    assert f'{CORRUPT}; skipped: item 3 of the same pid 1' in warnings_logged[1].getMessage()
-    assert '(2 unreadable image(s) skipped so far' in warnings_logged[1].getMessage()
+    assert dataset.num_unreadable == 2 and len(log_records) == 2
+    assert f'{CORRUPT}; skipped: item 3 of the same pid 1' in log_records[1].getMessage()
+    assert '(2 unreadable image(s) skipped so far' in log_records[1].getMessage()
 
 
 def test_skip_without_a_readable_substitute_raises(market_root):
@@ -147,11 +134,11 @@ def test_on_unreadable_argument_checks(market_root):
         SingleCameraVideos(str(market_root), on_unreadable=True)
 
 
-def test_single_camera_skip_substitutes_the_same_video(videos_root, warnings_logged):
+def test_single_camera_skip_substitutes_the_same_video(videos_root, log_records):
     videos = SingleCameraVideos(str(videos_root), pipeline=LOAD, on_unreadable='skip')
     out = videos[1]
     assert out['sample_idx'] == 2 and out['video_id'] == 0 and out['img'].shape == (32, 16, 3)
-    assert 'item 2 of the same video_id 0' in warnings_logged[0].getMessage()
+    assert 'item 2 of the same video_id 0' in log_records[0].getMessage()
     # Another pipeline (the refresh hook's test pipeline) gets the same substitute.
     resize = LOAD + [dict(type='Resize', scale=(4, 8), keep_ratio=False)]
     out = videos.prepare_data(1, Compose(resize))

@@ -11,7 +11,6 @@
 """
 import datetime
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +19,7 @@ import pytest
 import torch
 import torch.distributed as torch_dist
 import torch.multiprocessing as mp
-from helpers import TINY_BACKBONE, make_tiny_data, tiny_runner_cfg
+from helpers import TINY_BACKBONE, free_port, make_tiny_data, tiny_runner_cfg
 from mmpretrain.structures import DataSample
 from torch.nn.modules.batchnorm import _BatchNorm
 
@@ -83,14 +82,8 @@ def _worker(rank: int, port: int, out_dir: Path) -> None:
     torch_dist.destroy_process_group()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
 def test_two_ranks_train_as_one_process_on_the_total_batch(tmp_path):
-    mp.start_processes(_worker, args=(_free_port(), tmp_path), nprocs=2, join=True,
+    mp.start_processes(_worker, args=(free_port(), tmp_path), nprocs=2, join=True,
                        start_method='fork')
     ranks = [torch.load(tmp_path / f'rank{r}.pt') for r in (0, 1)]
     model = _model()

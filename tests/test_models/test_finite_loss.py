@@ -1,7 +1,6 @@
 """A NaN or infinite loss stops training before the optimiser step, on one process and under DDP."""
 import copy
 import datetime
-import socket
 import uuid
 from pathlib import Path
 
@@ -9,7 +8,7 @@ import pytest
 import torch
 import torch.distributed as torch_dist
 import torch.multiprocessing as mp
-from helpers import TINY_BACKBONE, make_tiny_data, tiny_runner_cfg
+from helpers import TINY_BACKBONE, free_port, make_tiny_data, tiny_runner_cfg
 from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapper
 from mmengine.runner import Runner
@@ -143,16 +142,10 @@ def _ddp_worker(rank: int, port: int, out_dir: Path) -> None:
     torch_dist.destroy_process_group()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
 def test_ddp_every_rank_raises_when_one_rank_has_a_non_finite_loss(tmp_path):
     # two gloo processes forked from this one (no re-import); without the all-reduced flag rank 0
     # would wait in the gradient all-reduce while rank 1 raises
-    mp.start_processes(_ddp_worker, args=(_free_port(), tmp_path), nprocs=2, join=True,
+    mp.start_processes(_ddp_worker, args=(free_port(), tmp_path), nprocs=2, join=True,
                        start_method='fork')
     results = [(tmp_path / f'rank{rank}.txt').read_text() for rank in (0, 1)]
     for rank in (0, 1):

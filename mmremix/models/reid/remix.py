@@ -50,8 +50,8 @@ class ReMix(BaseReID):
         step_features (str): The features of the standard views that serve, at every step, as
             the Augmentation Loss targets and the centroid updates: ``'momentum'`` g = M(x), a
             forward pass of the momentum encoder per step (the spec's default), or
-            ``'encoder'``, the encoder's own sg(f) of the same step (no extra forward: about
-            15 % less time per iteration, ``docs/benchmarks.md``). The momentum encoder still
+            ``'encoder'``, the encoder's own sg(f) of the same step (no extra forward: 16 % less
+            time per iteration on the CPU, ``docs/benchmarks.md``). The momentum encoder still
             follows the encoder and serves the refresh and the test. Default ``'momentum'``
             (design choice of mmremix).
         loss_instance (dict): InstanceLoss config (t_ins = 0.1, weight 1.0 by default).

@@ -77,3 +77,27 @@ def test_data_preprocessor_views():
     raw = b2['inputs'][0].float()
     expected_r = (raw[2] - 123.675) / 58.395
     assert torch.allclose(single[0, 0], expected_r, atol=1e-4)
+
+
+@pytest.mark.parametrize('test_cfg, match', [
+    (dict(fllip=True), r"unknown key\(s\) \['fllip'\]; valid keys: \['flip'\]"),
+    (dict(flip='Ture'), r"test_cfg.flip must be one of \[False, True\], got 'Ture' \(str\)"),
+    (dict(flip=1), r'got 1 \(int\)'),
+    (dict(feature='encoder'), r"unknown key\(s\) \['feature'\]"),  # ReMix's key, not the baseline's
+])
+def test_test_cfg_refuses_unknown_keys_and_values(test_cfg, match):
+    with pytest.raises(ValueError, match=match):
+        tiny_baseline(test_cfg=test_cfg)
+
+
+def test_test_cfg_defaults_and_subclass_keys():
+    assert tiny_baseline().test_cfg == dict(flip=False)
+    assert tiny_baseline(test_cfg=dict(flip=True)).test_cfg == dict(flip=True)
+    remix_cls = MODELS.get('ReMix')
+    assert remix_cls.check_test_cfg(dict(flip=True)) == dict(flip=True, feature='momentum')
+    assert remix_cls.check_test_cfg(None) == dict(flip=False, feature='momentum')
+    with pytest.raises(ValueError, match=r"ReMix: model.test_cfg.feature must be one of "
+                       r"\['momentum', 'encoder'\], got 'teacher'"):
+        remix_cls.check_test_cfg(dict(feature='teacher'))
+    with pytest.raises(ValueError, match=r"valid keys: \['feature', 'flip'\]"):
+        remix_cls.check_test_cfg(dict(flip=False, fllip=True))

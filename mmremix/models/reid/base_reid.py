@@ -1,7 +1,7 @@
 """Common base of the Re-ID models: the encoder, retrieval features and ``forward`` modes."""
 import math
 from abc import abstractmethod
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -28,9 +28,20 @@ class BaseReID(BaseModel):
             ``FloatingPointError`` when the total loss is NaN or infinite, before the optimiser
             step (see :meth:`parse_losses`; design choice of mmremix, default True).
         test_cfg (dict, optional): ``flip`` (bool): average the features of the image and its
-            horizontal flip at test time (design choice of mmremix, default False).
+            horizontal flip at test time (design choice of mmremix, default False). Only the keys
+            of :attr:`TEST_CFG_CHOICES` are accepted, each with one of its values.
         init_cfg (dict, optional): MMEngine initialisation config.
+
+    Raises:
+        ValueError: If ``test_cfg`` has a key outside :attr:`TEST_CFG_CHOICES` (e.g. a misspelt
+            ``fllip`` from ``--cfg-options``) or a value that is not one of the key's choices
+            (e.g. the string ``'Ture'`` for a bool).
     """
+
+    #: The keys of ``test_cfg`` and their valid values, the default first. Subclasses extend it
+    #: (ReMix adds ``feature``). A value must equal a choice and have its type, so ``1`` or
+    #: ``'True'`` is no bool. Design choice of mmremix.
+    TEST_CFG_CHOICES: Dict[str, Tuple[Any, ...]] = {'flip': (False, True)}
 
     def __init__(self,
                  backbone: dict,
@@ -48,8 +59,34 @@ class BaseReID(BaseModel):
         self.encoder = ReIDEncoder(backbone=backbone, neck=neck, bnneck=bnneck)
         self.train_cfg = dict(check_finite_loss=True)
         self.train_cfg.update(train_cfg or {})
-        self.test_cfg = dict(flip=False)
-        self.test_cfg.update(test_cfg or {})
+        self.test_cfg = self.check_test_cfg(test_cfg)
+
+    @classmethod
+    def check_test_cfg(cls, test_cfg: Optional[dict]) -> Dict[str, Any]:
+        """``test_cfg`` completed with the defaults of :attr:`TEST_CFG_CHOICES`, after checking it.
+
+        Args:
+            test_cfg (dict, optional): The model's ``test_cfg``; None for the defaults.
+
+        Returns:
+            dict: Every key of :attr:`TEST_CFG_CHOICES`, with the given or the default value.
+
+        Raises:
+            ValueError: On an unknown key or a value that is not one of the key's choices; the
+                message names the model class, the key and the valid keys or values.
+        """
+        test_cfg = dict(test_cfg or {})
+        unknown = sorted(set(test_cfg) - set(cls.TEST_CFG_CHOICES))
+        if unknown:
+            raise ValueError(f'{cls.__name__}: model.test_cfg has unknown key(s) {unknown}; valid '
+                             f'keys: {sorted(cls.TEST_CFG_CHOICES)}')
+        for key, value in test_cfg.items():
+            choices = cls.TEST_CFG_CHOICES[key]
+            if not any(type(value) is type(choice) and value == choice for choice in choices):
+                raise ValueError(f'{cls.__name__}: model.test_cfg.{key} must be one of '
+                                 f'{list(choices)}, got {value!r} ({type(value).__name__})')
+        return {key: test_cfg.get(key, choices[0])
+                for key, choices in cls.TEST_CFG_CHOICES.items()}
 
     @property
     def test_encoder(self) -> torch.nn.Module:

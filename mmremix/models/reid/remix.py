@@ -67,8 +67,12 @@ class ReMix(BaseReID):
         init_cfg (dict, optional): MMEngine initialisation config.
 
     Raises:
-        ValueError: On an unknown ``test_cfg['feature']`` or ``step_features``.
+        ValueError: On an unknown ``test_cfg`` key or value (see :class:`BaseReID`) or
+            ``step_features``.
     """
+
+    #: ``test_cfg`` keys: BaseReID's and ``feature``, the retrieval network (default momentum).
+    TEST_CFG_CHOICES = dict(BaseReID.TEST_CFG_CHOICES, feature=('momentum', 'encoder'))
 
     def __init__(self,
                  backbone: dict,
@@ -90,10 +94,6 @@ class ReMix(BaseReID):
                  init_cfg: Optional[dict] = None) -> None:
         if bnneck is None:
             bnneck = dict(type='BNNeck', in_channels=in_channels)
-        test_cfg = dict(dict(feature='momentum'), **(test_cfg or {}))
-        if test_cfg['feature'] not in ('momentum', 'encoder'):
-            raise ValueError('ReMix test_cfg["feature"] must be "momentum" or "encoder", got '
-                             f'{test_cfg["feature"]!r}')
         super().__init__(backbone=backbone, neck=neck, bnneck=bnneck,
                          data_preprocessor=data_preprocessor, train_cfg=train_cfg,
                          test_cfg=test_cfg, init_cfg=init_cfg)

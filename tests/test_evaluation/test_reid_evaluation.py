@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from mmremix.evaluation.functional import reid_evaluate
+from mmremix.evaluation.functional import re_rank, reid_evaluate, reid_evaluate_distmat
 
 
 def loop_reference(qf, gf, qp, gp, qc, gc, max_rank):
@@ -162,3 +162,84 @@ def test_errors(change, match):
     kwargs.update(change)
     with pytest.raises(ValueError, match=match):
         reid_evaluate(**kwargs)
+
+
+def test_numpy_inputs_give_the_tensor_results():
+    inputs = make_inputs(5)  # numpy arrays throughout
+    from_numpy = reid_evaluate(*inputs, chunk_size=7)
+    from_tensors = evaluate_numpy(inputs, chunk_size=7)
+    assert from_numpy['mAP'] == from_tensors['mAP'] and from_numpy['mINP'] == from_tensors['mINP']
+    assert torch.equal(from_numpy['cmc'], from_tensors['cmc'])
+    query, gallery, *ids = inputs
+    read_only = gallery.copy()
+    read_only.setflags(write=False)
+    from_distmat = reid_evaluate_distmat(1 - query @ read_only.T, *ids, chunk_size=7)
+    assert from_distmat['mAP'] == from_tensors['mAP']
+
+
+@pytest.mark.parametrize('name, rows, value', [('query_feats', [1, 3], float('nan')),
+                                               ('gallery_feats', [0, 2, 6], float('inf')),
+                                               ('gallery_feats', [5], -float('inf'))])
+def test_non_finite_features_raise_naming_the_rows(name, rows, value):
+    names = ('query_feats', 'gallery_feats', 'query_pids', 'gallery_pids', 'query_camids',
+             'gallery_camids')
+    kwargs = dict(zip(names, tiny_example()))
+    feats = kwargs[name].clone()
+    feats[rows, 1] = value
+    kwargs[name] = feats
+    expected = (rf'`{name}` has {len(rows)} of {len(feats)} rows with NaN or infinite values '
+                rf'\(rows {", ".join(map(str, rows))}\)')
+    with pytest.raises(ValueError, match=expected):
+        reid_evaluate(**kwargs)
+
+
+def test_all_nan_features_raise_instead_of_a_score():
+    query, gallery, qp, gp, qc, gc = make_inputs(0, num_query=40, num_gallery=150)
+    with pytest.raises(ValueError, match='`query_feats` has 40 of 40 rows with NaN'):
+        reid_evaluate(np.full_like(query, np.nan), np.full_like(gallery, np.nan), qp, gp, qc, gc)
+
+
+def test_non_finite_distances_raise_naming_the_rows_in_every_chunk():
+    query, gallery, *ids = make_inputs(1)
+    distmat = torch.from_numpy(1 - query @ gallery.T)
+    distmat[[0, 17, 39], [3, 0, 149]] = float('nan')
+    distmat[25, 8] = float('inf')
+    # 150 elements per check chunk: one row at a time, so the count spans the chunks
+    with pytest.raises(ValueError, match=r'`distmat` has 4 of 40 rows with NaN or infinite '
+                       r'values \(rows 0, 17, 25, 39\)'):
+        reid_evaluate_distmat(distmat, *ids, max_elements=150)
+
+
+def test_unnormalised_features_raise_naming_the_rows():
+    query, gallery, *ids = tiny_example()
+    scaled = gallery.clone()
+    scaled[[1, 4]] *= 3
+    with pytest.raises(ValueError, match=r'`gallery_feats` must be L2-normalised .* but 2 of 7 '
+                       r'rows have norms in \[3, 3\] \(rows 1, 4\)'):
+        reid_evaluate(query, scaled, *ids)
+    zero = query.clone()
+    zero[2] = 0
+    with pytest.raises(ValueError, match=r'`query_feats` must be L2-normalised .* 1 of 4 rows '
+                       r'have norms in \[0, 0\]'):
+        reid_evaluate(zero, gallery, *ids)
+    with pytest.raises(ValueError, match='re_rank: `query_feats` must be L2-normalised'):
+        re_rank(zero, gallery, k1=3, k2=2)
+
+
+def test_unit_features_rounded_to_float16_are_accepted():
+    rng = np.random.default_rng(6)
+    feats = rng.standard_normal((60, 64))
+    feats /= np.linalg.norm(feats, axis=1, keepdims=True)
+    half = torch.from_numpy(feats).half()
+    assert (torch.linalg.vector_norm(half.float(), dim=1) - 1).abs().max() > 1e-4
+    ids = (rng.integers(0, 5, 20), rng.integers(0, 5, 40), np.zeros(20, int), np.ones(40, int))
+    result = reid_evaluate(half[:20].float(), half[20:].float(), *ids)
+    assert result['num_valid'] > 0
+
+
+def test_re_rank_refuses_non_finite_features():
+    generator = torch.Generator().manual_seed(0)
+    feats = torch.nn.functional.normalize(torch.randn(30, 8, generator=generator), dim=1)
+    feats[[7, 9]] = float('nan')
+    with pytest.raises(ValueError, match='re_rank: `gallery_feats` has 2 of 25 rows with NaN'):
+        re_rank(feats[:5].numpy(), feats[5:].numpy(), k1=6, k2=3)

@@ -12,6 +12,7 @@ from torch import Tensor
 
 from mmremix.clustering.jaccard import k_reciprocal_encoding
 from mmremix.clustering.knn import knn_search
+from .input_checks import check_feature_matrix, check_feature_values
 
 __all__ = ['re_rank', 're_rank_memory_bytes']
 
@@ -134,8 +135,9 @@ def re_rank(query_feats: Tensor,
     (design choice of mmremix).
 
     Args:
-        query_feats (Tensor): Query features, float (Nq, D), L2-normalised (not checked).
-        gallery_feats (Tensor): Gallery features, float (Ng, D), L2-normalised.
+        query_feats (Tensor | np.ndarray): Query features, float (Nq, D), L2-normalised (as in
+            :func:`reid_evaluate`: checked, not re-normalised).
+        gallery_feats (Tensor | np.ndarray): Gallery features, float (Ng, D), L2-normalised.
         k1 (int): k-reciprocal neighbourhood size, 1 <= k1 < Nq + Ng. Defaults to 20.
         k2 (int): Query-expansion size, 1 <= k2 <= k1 + 1 (1: none). Defaults to 6.
         lambda_value (float): Weight of the original distance, in [0, 1]. Defaults to 0.3.
@@ -147,7 +149,8 @@ def re_rank(query_feats: Tensor,
         closer, in [0, 2].
 
     Raises:
-        ValueError: If the features are not non-empty 2-D float tensors with the same D, if a
+        ValueError: If the features are not non-empty 2-D float matrices with the same D, hold
+            NaN or infinite values or are not L2-normalised (the message names how many rows), if a
             hyper-parameter is out of range, or if the memory estimate exceeds ``max_memory_gb``.
 
     Examples:
@@ -160,10 +163,8 @@ def re_rank(query_feats: Tensor,
         ...             1 - feats[:5] @ feats[5:].T)
         True
     """
-    for name, feats in (('query_feats', query_feats), ('gallery_feats', gallery_feats)):
-        if feats.dim() != 2 or feats.shape[0] == 0 or not feats.is_floating_point():
-            raise ValueError(f're_rank: `{name}` must be a non-empty float (N, D) tensor, got '
-                             f'shape {tuple(feats.shape)} and dtype {feats.dtype}')
+    query_feats = check_feature_matrix(query_feats, 'query_feats', 're_rank')
+    gallery_feats = check_feature_matrix(gallery_feats, 'gallery_feats', 're_rank')
     if query_feats.shape[1] != gallery_feats.shape[1]:
         raise ValueError('re_rank: `query_feats` and `gallery_feats` must have the same feature '
                          f'dimension, got {query_feats.shape[1]} and {gallery_feats.shape[1]}')
@@ -186,6 +187,8 @@ def re_rank(query_feats: Tensor,
             '(ReIDMetric: rerank_cfg=dict(max_memory_gb=...)), or turn re-ranking off '
             '(ReIDMetric(rerank=False), no --rerank).')
 
+    check_feature_values(query_feats, 'query_feats', 're_rank')
+    check_feature_values(gallery_feats, 'gallery_feats', 're_rank')
     gallery_feats = gallery_feats.to(query_feats.device)
     features = np.ascontiguousarray(
         torch.cat([query_feats, gallery_feats]).detach().float().cpu().numpy())

@@ -1,13 +1,18 @@
 """Runner-free Re-ID retrieval evaluation: mAP, CMC and mINP under the Market-1501 protocol."""
-from typing import Callable, Dict, Optional, Sequence, Union
+from typing import Callable, Dict, Optional, Sequence, Tuple, Union
 
+import numpy as np
 import torch
 from torch import Tensor
 from tqdm import tqdm
 
+from .input_checks import (as_tensor, check_feature_matrix, check_feature_values,
+                           check_finite_rows)
+
 __all__ = ['reid_evaluate', 'reid_evaluate_distmat']
 
-IdsLike = Union[Tensor, Sequence[int]]
+IdsLike = Union[Tensor, np.ndarray, Sequence[int]]
+FeatsLike = Union[Tensor, np.ndarray]
 
 
 def _as_ids(values: IdsLike, name: str, length: int, device: torch.device, caller: str) -> Tensor:
@@ -23,22 +28,26 @@ def _as_ids(values: IdsLike, name: str, length: int, device: torch.device, calle
     return ids
 
 
-def _check_features(query_feats: Tensor, gallery_feats: Tensor) -> None:
-    """Check that both feature matrices are non-empty (N, D) floats with the same D.
+def _check_features(query_feats: FeatsLike, gallery_feats: FeatsLike,
+                    caller: str) -> Tuple[Tensor, Tensor]:
+    """Check both feature matrices (shape, dtype, finite unit rows) and their common D.
+
+    Returns:
+        tuple[Tensor, Tensor]: The features as tensors, the gallery on the query's device.
 
     Raises:
-        ValueError: If a matrix is not 2-D, empty, not floating point, or the dimensions differ.
+        ValueError: See :func:`check_feature_matrix` and :func:`check_feature_values`; or the
+            feature dimensions differ.
     """
-    for name, feats in (('query_feats', query_feats), ('gallery_feats', gallery_feats)):
-        if feats.dim() != 2 or feats.shape[0] == 0:
-            raise ValueError(f'reid_evaluate: `{name}` must be a non-empty (N, D) tensor, '
-                             f'got shape {tuple(feats.shape)}')
-        if not feats.is_floating_point():
-            raise ValueError(f'reid_evaluate: `{name}` must be floating point, got {feats.dtype}')
+    query_feats = check_feature_matrix(query_feats, 'query_feats', caller)
+    gallery_feats = check_feature_matrix(gallery_feats, 'gallery_feats', caller)
     if query_feats.shape[1] != gallery_feats.shape[1]:
-        raise ValueError('reid_evaluate: `query_feats` and `gallery_feats` must have the same '
+        raise ValueError(f'{caller}: `query_feats` and `gallery_feats` must have the same '
                          f'feature dimension, got {query_feats.shape[1]} and '
                          f'{gallery_feats.shape[1]}')
+    check_feature_values(query_feats, 'query_feats', caller)
+    check_feature_values(gallery_feats, 'gallery_feats', caller)
+    return query_feats, gallery_feats.to(query_feats.device)
 
 
 def _ranking_metrics(chunk_distance: Callable[[int, int], Tensor], num_query: int,
@@ -146,11 +155,14 @@ def reid_evaluate(query_feats: Tensor,
                   max_elements: int = 2**24) -> Dict[str, Union[float, int, Tensor]]:
     """Evaluate Re-ID retrieval with mAP, CMC and mINP under the Market-1501 protocol.
 
-    The distance is ``1 - cosine similarity`` (``1 - q @ g.T``, the features are assumed
-    L2-normalised) and each query ranks the gallery by ascending distance, ties broken by the
-    gallery index (stable sort). For each query the gallery items with the query's pid *and* camid,
-    and the items with pid -1 (junk), are removed from its ranking; the positives are the remaining
-    items with the query's pid. Queries without a positive are skipped and counted.
+    The distance is ``1 - cosine similarity`` (``1 - q @ g.T``) and each query ranks the gallery
+    by ascending distance, ties broken by the gallery index (stable sort). The features must be
+    L2-normalised and finite: rows with NaN or infinite values, or with a norm off 1 by more than
+    1e-3, are refused with the number of such rows, never re-normalised (see
+    :mod:`~mmremix.evaluation.functional.input_checks`). For each query the gallery items with the
+    query's pid *and* camid, and the items with pid -1 (junk), are removed from its ranking; the
+    positives are the remaining items with the query's pid. Queries without a positive are
+    skipped and counted.
 
     Per valid query, with positives at 0-based ranks ``r_1 < ... < r_n`` of the cleaned ranking:
     ``AP = mean_i(i / (r_i + 1))``, ``INP = n / (r_n + 1)`` and ``CMC@k = [r_1 < k]``; mAP, mINP and
@@ -168,13 +180,15 @@ def reid_evaluate(query_feats: Tensor,
     tie-break and the chunking are design choices of mmremix.
 
     Args:
-        query_feats (Tensor): Query features, float of shape (Nq, D), L2-normalised. All
-            computation runs on its device.
-        gallery_feats (Tensor): Gallery features, float of shape (Ng, D), L2-normalised.
-        query_pids (Tensor | Sequence[int]): Query identities, shape (Nq,).
-        gallery_pids (Tensor | Sequence[int]): Gallery identities, shape (Ng,); -1 marks junk.
-        query_camids (Tensor | Sequence[int]): Query camera ids, shape (Nq,).
-        gallery_camids (Tensor | Sequence[int]): Gallery camera ids, shape (Ng,).
+        query_feats (Tensor | np.ndarray): Query features, float of shape (Nq, D),
+            L2-normalised. All computation runs on its device (the CPU for a numpy array).
+        gallery_feats (Tensor | np.ndarray): Gallery features, float of shape (Ng, D),
+            L2-normalised.
+        query_pids (Tensor | np.ndarray | Sequence[int]): Query identities, shape (Nq,).
+        gallery_pids (Tensor | np.ndarray | Sequence[int]): Gallery identities, shape (Ng,); -1
+            marks junk.
+        query_camids (Tensor | np.ndarray | Sequence[int]): Query camera ids, shape (Nq,).
+        gallery_camids (Tensor | np.ndarray | Sequence[int]): Gallery camera ids, shape (Ng,).
         topk (Sequence[int]): Ranks of interest; the CMC curve is computed up to ``max(topk)``.
             Defaults to (1, 5, 10).
         chunk_size (int, optional): Number of queries per chunk. None picks
@@ -189,9 +203,11 @@ def reid_evaluate(query_feats: Tensor,
         without a valid match).
 
     Raises:
-        ValueError: If the features are not non-empty (N, D) float tensors with the same D, if the
-            pids or camids do not have one entry per feature row, if ``topk``, ``chunk_size`` or
-            ``max_elements`` are not positive, or if no query has a valid match.
+        ValueError: If the features are not non-empty (N, D) float matrices with the same D, if
+            rows hold NaN or infinite values (the message names how many), if rows are not
+            L2-normalised (names how many and their norms), if the pids or camids do not have
+            one entry per feature row, if ``topk``, ``chunk_size`` or ``max_elements`` are not
+            positive, or if no query has a valid match.
 
     Examples:
         >>> import torch
@@ -201,8 +217,7 @@ def reid_evaluate(query_feats: Tensor,
         >>> round(res['mAP'], 4), res['cmc'].tolist(), round(res['mINP'], 4)
         (0.5833, [0.0, 1.0], 0.6667)
     """
-    _check_features(query_feats, gallery_feats)
-    gallery_feats = gallery_feats.to(query_feats.device)
+    query_feats, gallery_feats = _check_features(query_feats, gallery_feats, 'reid_evaluate')
 
     def chunk_distance(start: int, stop: int) -> Tensor:
         return (query_feats[start:stop] @ gallery_feats.T).neg_().add_(1)
@@ -231,12 +246,13 @@ def reid_evaluate_distmat(distmat: Tensor,
     separate entry point is a design choice of mmremix.
 
     Args:
-        distmat (Tensor): Float distances of shape (Nq, Ng), smaller is closer. All computation
-            runs on its device.
-        query_pids (Tensor | Sequence[int]): Query identities, shape (Nq,).
-        gallery_pids (Tensor | Sequence[int]): Gallery identities, shape (Ng,); -1 marks junk.
-        query_camids (Tensor | Sequence[int]): Query camera ids, shape (Nq,).
-        gallery_camids (Tensor | Sequence[int]): Gallery camera ids, shape (Ng,).
+        distmat (Tensor | np.ndarray): Float distances of shape (Nq, Ng), smaller is closer, all
+            finite. All computation runs on its device (the CPU for a numpy array).
+        query_pids (Tensor | np.ndarray | Sequence[int]): Query identities, shape (Nq,).
+        gallery_pids (Tensor | np.ndarray | Sequence[int]): Gallery identities, shape (Ng,); -1
+            marks junk.
+        query_camids (Tensor | np.ndarray | Sequence[int]): Query camera ids, shape (Nq,).
+        gallery_camids (Tensor | np.ndarray | Sequence[int]): Gallery camera ids, shape (Ng,).
         topk (Sequence[int]): Ranks of interest. Defaults to (1, 5, 10).
         chunk_size (int, optional): Queries per chunk; None picks ``max(1, max_elements // Ng)``.
             Design choice of mmremix. Defaults to None.
@@ -247,7 +263,9 @@ def reid_evaluate_distmat(distmat: Tensor,
         :func:`reid_evaluate`.
 
     Raises:
-        ValueError: If ``distmat`` is not a non-empty 2-D float tensor, if the ids do not match
+        ValueError: If ``distmat`` is not a non-empty 2-D float matrix, if rows hold NaN or
+            infinite distances (the message names how many; checked chunk by chunk), if the ids
+            do not match
             its shape, if ``topk``, ``chunk_size`` or ``max_elements`` are not positive, or if no
             query has a valid match.
 
@@ -258,9 +276,12 @@ def reid_evaluate_distmat(distmat: Tensor,
         >>> round(res['mAP'], 4), res['cmc'].tolist(), round(res['mINP'], 4)
         (0.5833, [0.0, 1.0], 0.6667)
     """
+    distmat = as_tensor(distmat, 'distmat', 'reid_evaluate_distmat')
     if distmat.dim() != 2 or distmat.numel() == 0 or not distmat.is_floating_point():
         raise ValueError('reid_evaluate_distmat: `distmat` must be a non-empty float (Nq, Ng) '
-                         f'tensor, got shape {tuple(distmat.shape)} and dtype {distmat.dtype}')
+                         f'matrix, got shape {tuple(distmat.shape)} and dtype {distmat.dtype}')
+    check_finite_rows(distmat, 'distmat', 'reid_evaluate_distmat',
+                      rows_per_chunk=max(1, max_elements // distmat.shape[1]))
     return _ranking_metrics(lambda start, stop: distmat[start:stop], distmat.shape[0],
                             distmat.shape[1],
                             (query_pids, gallery_pids, query_camids, gallery_camids), topk,

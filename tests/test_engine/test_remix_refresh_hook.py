@@ -52,3 +52,17 @@ def test_refresh_rejects_a_model_without_memory(tiny_data, tmp_path):
     runner = Runner.from_cfg(cfg)
     with pytest.raises(TypeError, match='ReMix model'):
         runner.train()
+
+
+def test_refresh_syncs_the_momentum_encoder_before_extracting(tiny_data, tmp_path, monkeypatch):
+    from mmremix.engine.hooks import ReMixRefreshHook
+    from mmremix.models import ReMix
+    calls = []
+    sync, extract = ReMix.sync_momentum_buffers, ReMixRefreshHook._extract
+    monkeypatch.setattr(ReMix, 'sync_momentum_buffers',
+                        lambda self: calls.append('sync') or sync(self))
+    monkeypatch.setattr(ReMixRefreshHook, '_extract',
+                        lambda self, *args: calls.append('extract') or extract(self, *args))
+    runner = Runner.from_cfg(tiny_runner_cfg(tiny_data, tmp_path, max_epochs=1))
+    runner.train()
+    assert calls[:3] == ['sync', 'extract', 'extract']

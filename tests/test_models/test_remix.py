@@ -159,3 +159,59 @@ def test_step_features_encoder_skips_the_momentum_forward(monkeypatch):
     assert not feats.requires_grad
     with pytest.raises(ValueError, match='step_features must be "momentum" or "encoder"'):
         tiny_remix(step_features='teacher')
+
+
+def _bn_buffers(module):
+    return {name: b.clone() for name, b in module.named_buffers()}
+
+
+def _move_encoder_statistics(model, shift):
+    """Change the encoder's BatchNorm running statistics and counters (a training step's effect)."""
+    with torch.no_grad():
+        for name, buffer in model.encoder.named_buffers():
+            buffer.add_(shift if buffer.is_floating_point() else 3)
+
+
+@pytest.mark.parametrize('momentum_buffers', ['ema', 'copy'])
+def test_momentum_encoder_buffers_follow_the_option(momentum_buffers):
+    model = tiny_remix(momentum_buffers=momentum_buffers)
+    model.momentum_update()  # the first update copies the encoder
+    old = _bn_buffers(model.momentum_encoder.module)
+    _move_encoder_statistics(model, 1.0)
+    model.momentum_update()
+    encoder = _bn_buffers(model.encoder)
+    momentum = _bn_buffers(model.momentum_encoder.module)
+    name = 'backbone.bn1.running_mean'
+    expected = (0.9 * old[name] + 0.1 * encoder[name] if momentum_buffers == 'ema' else
+                encoder[name])
+    torch.testing.assert_close(momentum[name], expected, rtol=1e-6, atol=1e-6)
+    assert not torch.allclose(old[name], encoder[name])
+    # integer buffers (num_batches_tracked) are copied either way
+    assert torch.equal(momentum['backbone.bn1.num_batches_tracked'],
+                       encoder['backbone.bn1.num_batches_tracked'])
+    assert int(model.momentum_encoder.steps) == 2
+
+
+def test_momentum_encoder_buffers_follow_after_a_conversion_that_replaces_them():
+    # .double() replaces every buffer tensor as .cuda() does; the update must still reach M
+    model = tiny_remix().double()
+    model.momentum_update()
+    old = _bn_buffers(model.momentum_encoder.module)
+    _move_encoder_statistics(model, 1.0)
+    model.momentum_update()
+    name = 'backbone.layer1.0.bn1.running_var'
+    expected = 0.9 * old[name] + 0.1 * model.encoder.state_dict()[name]
+    torch.testing.assert_close(model.momentum_encoder.module.state_dict()[name], expected)
+
+
+def test_momentum_buffers_option_is_checked():
+    with pytest.raises(ValueError, match='momentum_buffers must be "ema" or "copy"'):
+        tiny_remix(momentum_buffers='average')
+
+
+def test_sync_momentum_buffers_is_a_no_op_in_one_process():
+    model = tiny_remix()
+    before = _bn_buffers(model.momentum_encoder.module)
+    assert model.sync_momentum_buffers() == 0
+    after = _bn_buffers(model.momentum_encoder.module)
+    assert all(torch.equal(before[k], after[k]) for k in before)

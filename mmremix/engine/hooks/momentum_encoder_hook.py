@@ -12,6 +12,8 @@ class MomentumEncoderHook(Hook):
     ReMix's momentum encoder follows ``theta_M <- m * theta_M + (1 - m) * theta_E`` after every
     optimiser step (ReMix (Mamedov et al., WACV 2025), Sec. 3 of ``remix_method.md``). The update
     lives in a hook because under DDP the wrapper's ``train_step`` never calls the model's own.
+    Before every validation and test epoch the hook calls ``model.sync_momentum_buffers()`` (when
+    the model has it), so that every rank evaluates with the same momentum encoder.
 
     Raises:
         TypeError: At the start of training, if the model has no ``momentum_update`` method.
@@ -28,3 +30,17 @@ class MomentumEncoderHook(Hook):
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         get_ori_model(runner.model).momentum_update()
+
+    def before_val_epoch(self, runner) -> None:
+        """Make the momentum encoder identical on every rank before validation (BN buffers)."""
+        self._sync(runner)
+
+    def before_test_epoch(self, runner) -> None:
+        """Make the momentum encoder identical on every rank before testing (BN buffers)."""
+        self._sync(runner)
+
+    @staticmethod
+    def _sync(runner) -> None:
+        model = get_ori_model(runner.model)
+        if callable(getattr(model, 'sync_momentum_buffers', None)):
+            model.sync_momentum_buffers()

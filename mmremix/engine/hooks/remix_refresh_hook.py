@@ -74,7 +74,8 @@ class ReMixRefreshHook(Hook):
     checkpoint saved in the middle of an epoch (``ResumableEpochBasedTrainLoop``) gets them back
     instead of a new refresh, so the sampler draws the same batches as before the interruption.
 
-    Under DDP every rank extracts a share of the images, the features are gathered on every rank,
+    Under DDP the ranks' momentum encoders are first made identical (``sync_momentum_buffers``:
+    BatchNorm statistics averaged over ranks), then every rank extracts a share of the images, the features are gathered on every rank,
     rank 0 clusters and builds the memories, and the result is broadcast, so every rank ends the
     refresh with identical labels and memories.
 
@@ -136,7 +137,8 @@ class ReMixRefreshHook(Hook):
 
     def before_train(self, runner) -> None:
         model, dataset = get_ori_model(runner.model), runner.train_dataloader.dataset
-        if not callable(getattr(model, 'set_memory', None)):
+        if not all(callable(getattr(model, name, None))
+                   for name in ('set_memory', 'sync_momentum_buffers')):
             raise TypeError(f'ReMixRefreshHook needs a ReMix model, got {type(model).__name__}')
         if not hasattr(dataset, 'num_multi_camera'):
             raise TypeError('ReMixRefreshHook needs train_dataloader.dataset to be a ReMixDataset, '
@@ -192,6 +194,7 @@ class ReMixRefreshHook(Hook):
         model = get_ori_model(runner.model)
         dataset = runner.train_dataloader.dataset
         rank, _ = get_dist_info()
+        model.sync_momentum_buffers()  # every rank extracts with the same momentum encoder
         seconds: Dict[str, float] = {}
         start = time.perf_counter()
         mc_feats = self._extract(runner, model, np.arange(dataset.num_multi_camera), 'multi-camera')

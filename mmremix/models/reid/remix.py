@@ -9,7 +9,7 @@ from mmengine.model import ExponentialMovingAverage
 from mmpretrain.structures import DataSample
 
 from mmremix.registry import MODELS
-from ..utils import CentroidMemory, gather, gather_with_grad
+from ..utils import CentroidMemory, average_float_buffers, gather, gather_with_grad
 from .base_reid import BaseReID, pids_of
 
 
@@ -54,6 +54,16 @@ class ReMix(BaseReID):
             time per iteration on the CPU, ``docs/benchmarks.md``). The momentum encoder still
             follows the encoder and serves the refresh and the test. Default ``'momentum'``
             (design choice of mmremix).
+        momentum_buffers (str): What the momentum encoder's buffers (BatchNorm running mean and
+            variance) follow at each update. ``'ema'``: the same exponential moving average as
+            the weights (integer buffers such as ``num_batches_tracked`` are copied), so that M
+            normalises its averaged weights with statistics of the same time span, as timm's
+            ``ModelEmaV2`` does. ``'copy'``: the encoder's buffers are copied (MMEngine's
+            ``update_buffers=False``, this class's behaviour before issue 10), i.e. M
+            normalises weights lagging about 1 / (1 - m) steps with the statistics of the
+            encoder's last batches. Under DDP either way the ranks' buffers of M are averaged
+            before every refresh and every validation or test (:meth:`sync_momentum_buffers`).
+            Default ``'ema'`` (design choice of mmremix).
         loss_instance (dict): InstanceLoss config (t_ins = 0.1, weight 1.0 by default).
         loss_augmentation (dict): AugmentationLoss config (t_aug = 0.1).
         loss_centroids (dict): CentroidsLoss config (t_c = 0.05).
@@ -68,7 +78,7 @@ class ReMix(BaseReID):
 
     Raises:
         ValueError: On an unknown ``test_cfg`` key or value (see :class:`BaseReID`) or
-            ``step_features``.
+            ``step_features`` or ``momentum_buffers``.
     """
 
     #: ``test_cfg`` keys: BaseReID's and ``feature``, the retrieval network (default momentum).
@@ -83,6 +93,7 @@ class ReMix(BaseReID):
                  centroid_momentum: float = 0.9,
                  cross_rank_batch: bool = True,
                  step_features: str = 'momentum',
+                 momentum_buffers: str = 'ema',
                  loss_instance: dict = dict(type='InstanceLoss', temperature=0.1),
                  loss_augmentation: dict = dict(type='AugmentationLoss', temperature=0.1),
                  loss_centroids: dict = dict(type='CentroidsLoss', temperature=0.05),
@@ -102,7 +113,11 @@ class ReMix(BaseReID):
         if step_features not in ('momentum', 'encoder'):
             raise ValueError('ReMix step_features must be "momentum" or "encoder", got '
                              f'{step_features!r}')
+        if momentum_buffers not in ('ema', 'copy'):
+            raise ValueError('ReMix momentum_buffers must be "ema" or "copy", got '
+                             f'{momentum_buffers!r}')
         self.cross_rank_batch = cross_rank_batch
+        self.momentum_buffers = momentum_buffers
         self.step_features = step_features
         self.momentum_encoder = ExponentialMovingAverage(self.encoder, momentum=1.0 - momentum)
         self.momentum_encoder.requires_grad_(False)
@@ -134,16 +149,59 @@ class ReMix(BaseReID):
     def momentum_update(self) -> None:
         """The updates after an optimiser step (called by ``MomentumEncoderHook``).
 
-        First theta_M <- m * theta_M + (1 - m) * theta_E, then the centroid memories with the
-        momentum features of the batches since the last call. The memories are updated here, after
-        the backward pass, so that they can be written in place (the losses saved them for
-        backward).
+        First theta_M <- m * theta_M + (1 - m) * theta_E (:meth:`_update_momentum_encoder`),
+        then the centroid memories with the momentum features of the batches since the last
+        call. The memories are updated here, after the backward pass, so that they can be written
+        in place (the losses saved them for backward).
         """
-        self.momentum_encoder.update_parameters(self.encoder)
+        self._update_momentum_encoder()
         for feats, labels, camera_keys in self._pending_memory_updates:
             self.memory.update(feats, labels)
             self.camera_memory.update(feats, self.camera_memory.rows_of(camera_keys))
         self._pending_memory_updates.clear()
+
+    @torch.no_grad()
+    def _update_momentum_encoder(self) -> None:
+        """theta_M <- m * theta_M + (1 - m) * theta_E, buffers as ``momentum_buffers`` says.
+
+        The first update copies the encoder (as MMEngine's EMA does). The tensors are looked up by
+        name at every call, so the update still reaches M after a ``model.to(...)`` or ``.cuda()``
+        that replaced the buffer tensors (MMEngine's ``update_buffers=True`` keeps the tensors of
+        its construction and would then average stale copies).
+        """
+        ema = self.momentum_encoder
+        first = int(ema.steps) == 0
+        weight = ema.momentum  # 1 - m
+        sources = dict(self.encoder.named_parameters())
+        for name, param in ema.module.named_parameters():
+            if first:
+                param.copy_(sources[name])
+            else:
+                param.lerp_(sources[name], weight)
+        sources = dict(self.encoder.named_buffers())
+        for name, buffer in ema.module.named_buffers():
+            if first or self.momentum_buffers == 'copy' or not buffer.is_floating_point():
+                buffer.copy_(sources[name])
+            else:
+                buffer.lerp_(sources[name].to(buffer.dtype), weight)
+        ema.steps += 1
+
+    @torch.no_grad()
+    def sync_momentum_buffers(self) -> int:
+        """Average the momentum encoder's floating-point buffers over all ranks, in place.
+
+        BatchNorm statistics are per rank (no SyncBN), so without it each rank's M normalises
+        with its own statistics, and the ranks extract their shares of one video (refresh) or of
+        the test set differently. Called by ``ReMixRefreshHook`` before each refresh and by
+        ``MomentumEncoderHook`` before each validation and test; every rank must call it. The
+        weights of M are already identical (DDP keeps the encoders identical); integer buffers
+        (``num_batches_tracked``) and the model's own buffers (``sample_labels``, the memories)
+        are not touched. Source: design choice of mmremix (issue 10).
+
+        Returns:
+            int: Number of buffers averaged (0 when not distributed).
+        """
+        return average_float_buffers(self.momentum_encoder.module)
 
     def parse_losses(self, losses: Dict[str, torch.Tensor]):
         """:meth:`BaseReID.parse_losses`; a refused step also drops its pending memory update.

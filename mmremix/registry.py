@@ -72,3 +72,7 @@ VISUALIZERS = Registry(
     'visualizer', parent=MMPRETRAIN_VISUALIZERS, locations=['mmremix.visualization'])
 VISBACKENDS = Registry(
     'vis_backend', parent=MMPRETRAIN_VISBACKENDS, locations=['mmremix.visualization'])
+
+# Person detectors of the tracklet extraction (mmremix.tracklets); neither mmpretrain nor MMEngine
+# has this kind, so it has no parent.
+PERSON_DETECTORS = Registry('person detector', locations=['mmremix.tracklets'])

@@ -25,7 +25,8 @@ class PRID2011(BaseSplitReIDDataset):
 
     Raises:
         ValueError: At loading, a file name does not match ``person_NNNN.png``, or a person
-            0001-0200 is missing from a camera (names the folder and the layout); see the base class.
+            0001-0200 is missing from a camera (names the folder and the layout); see the base
+            class.
     """
 
     DATASET_NAME = 'prid2011'

@@ -234,7 +234,7 @@ class BaseSplitReIDDataset(BaseReIDDataset):
     # -- split file ---------------------------------------------------------------------------
 
     def default_split_name(self) -> str:
-        """File name of the generated split file, e.g. ``splits_viper_num_test_pids316_seed0.json``."""
+        """The generated split file's name, e.g. ``splits_viper_num_test_pids316_seed0.json``."""
         params = '_'.join(f'{key}{value}' for key, value in self.split_params().items())
         return f'splits_{type(self).__name__.lower()}_{params}.json'
 

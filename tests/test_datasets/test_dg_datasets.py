@@ -223,11 +223,13 @@ def test_ilids_one_query_and_one_gallery_image_per_person(tmp_path):
 
 def test_cuhk01_cameras_and_reverse(tmp_path):
     root = tmp_path / 'cuhk01'
-    touch(root / 'campus', [f'{pid:04d}{img:03d}.png' for pid in range(1, 7) for img in range(1, 5)])
+    touch(root / 'campus',
+          [f'{pid:04d}{img:03d}.png' for pid in range(1, 7) for img in range(1, 5)])
     ds = CUHK01(str(root), num_test_pids=3, split_ids=[0, 10])
     train, query, gallery = split_sets(ds, 0)
     assert len(query) == len(gallery) == 6 and len(train) == 12
-    assert {p[-7:-4] for p in query} == {'001', '002'} and {p[-7:-4] for p in gallery} == {'003', '004'}
+    assert {p[-7:-4] for p in query} == {'001', '002'}
+    assert {p[-7:-4] for p in gallery} == {'003', '004'}
     assert split_sets(ds, 10) == (train, gallery, query)
     assert all(roles == ([0, 1] if p[-7:-4] in ('001', '002') else [1, 0])
                for p, roles in roles_of(ds).items())

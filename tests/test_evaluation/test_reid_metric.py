@@ -146,3 +146,62 @@ def test_single_image_identities_and_a_query_whose_pid_is_not_in_the_gallery():
         'toy/mINP': 50.0,
         'toy/num_skipped_queries': 1
     }
+
+
+def split_target(name='viper'):
+    """A split target of two splits, every image camid 0 (as iLIDS): split 0 ranks the query's
+    match first (AP 1), split 1 second (AP 1/2)."""
+    rows = [  # pid, feature, split_roles
+        (1, [1., 0.], [0, 0]),
+        (1, [1., 0.], [1, -1]),
+        (2, [0., 1.], [1, -1]),
+        (2, [.8, .6], [-1, 1]),
+        (1, [.6, .8], [-1, 1]),
+    ]
+    return [dict(feature=torch.tensor(f), pid=p, camid=0, is_query=False, dataset_name=name,
+                 split_roles=r) for p, f, r in rows]
+
+
+def test_split_target_mean_and_std_over_splits_and_dg_mean():
+    market, inputs = make_target('market', seed=0)
+    cuhk, cuhk_inputs = make_target('cuhk03_val', seed=1)
+    metric = ReIDMetric(topk=(1, ), unseen_targets=('viper', 'cuhk03_val'))
+    metric.process(None, market + split_target() + cuhk)
+    metrics = metric.compute_metrics(metric.results)
+
+    # the role is the camid: with camid 0 everywhere the queries still have valid matches
+    assert metrics['viper/mAP'] == pytest.approx(75.0)
+    assert metrics['viper/mAP_std'] == pytest.approx(2 ** 0.5 * 25.0)  # ddof=1 over 2 splits
+    assert metrics['viper/rank1'] == pytest.approx(50.0)
+    assert metrics['viper/rank1_std'] == pytest.approx(2 ** 0.5 * 50.0)
+    assert metrics['viper/num_splits'] == 2 and metrics['viper/num_skipped_queries'] == 0
+    cuhk_map = 100 * reid_evaluate(*cuhk_inputs, topk=(1, ))['mAP']
+    assert metrics['cuhk03_val/mAP'] == pytest.approx(cuhk_map)
+    # the in-domain market target is reported but not in the dg/ mean
+    assert 'market/mAP' in metrics
+    assert metrics['dg/mAP'] == pytest.approx((75.0 + cuhk_map) / 2)
+    assert metrics['dg/rank1'] == pytest.approx((50.0 + metrics['cuhk03_val/rank1']) / 2)
+    assert metrics['dg/num_targets'] == 2
+
+
+def test_split_target_of_one_split_has_zero_std_and_no_dg_keys_by_default():
+    samples = [dict(s, split_roles=s['split_roles'][:1]) for s in split_target()
+               if s['split_roles'][0] >= 0]
+    metric = ReIDMetric(topk=(1, ))
+    metric.process(None, samples)
+    metrics = metric.compute_metrics(metric.results)
+    assert metrics['viper/mAP'] == pytest.approx(100.0) and metrics['viper/mAP_std'] == 0.0
+    assert not any(key.startswith('dg/') for key in metrics)
+
+
+def test_split_target_errors():
+    metric = ReIDMetric(unseen_targets=('grid', ))
+    metric.process(None, split_target())
+    with pytest.raises(ValueError, match=r"unseen_targets \['grid'\] are not among .*'viper'"):
+        metric.compute_metrics(metric.results)
+    # split_roles not packed: no query at all, and the error says what to pack
+    metric = ReIDMetric()
+    metric.process(None, [{k: v for k, v in s.items() if k != 'split_roles'}
+                          for s in split_target()])
+    with pytest.raises(ValueError, match=r"meta_keys=\('split_roles',\)"):
+        metric.compute_metrics(metric.results)

@@ -37,8 +37,8 @@ class ReIDMetric(BaseMetric):
 
     Sources: Market-1501 protocol and per-target reporting of ReMix (Mamedov et al., WACV 2025),
     evaluation; mean over 10 random splits of the small targets (Gray and Tao, ECCV 2008, and the
-    DG literature); mINP from Ye et al., TPAMI 2021; re-ranking from Zhong et al., "Re-ranking Person
-    Re-identification with k-reciprocal Encoding", CVPR 2017 (off by default, as in ReMix's
+    DG literature); mINP from Ye et al., TPAMI 2021; re-ranking from Zhong et al., "Re-ranking
+    Person Re-identification with k-reciprocal Encoding", CVPR 2017 (off by default, as in ReMix's
     results). The key layout is a design choice of mmremix.
 
     Args:

@@ -9,8 +9,15 @@ _base_ = [
     '../_base_/datasets/remix_market-msmt-cuhk03np_lup_256x128.py',
     '../_base_/schedules/adam_60e.py',
     '../_base_/default_runtime.py',
+    '../_base_/datasets/dg_targets_protocol1_256x128.py',
 ]
 model = dict(data_preprocessor=dict(channels_last=True))
+# its result is generalization: tested on targets it never trains on (PRID2011, GRID, VIPeR, iLIDS;
+# dg/mAP, dg/rank1), not on the test splits of its own sources
+test_dataloader = {{_base_.dg_test_dataloader}}
+val_dataloader = {{_base_.dg_test_dataloader}}
+test_evaluator = {{_base_.dg_test_evaluator}}
+val_evaluator = {{_base_.dg_test_evaluator}}
 
 custom_hooks = [
     dict(type='MomentumEncoderHook'),

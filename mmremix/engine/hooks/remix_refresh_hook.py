@@ -35,6 +35,23 @@ class _ItemsForExtraction(Dataset):
         return self.dataset.prepare_data(int(self.indices[i]), self.pipeline)
 
 
+def _labels_on_cpu(labels) -> np.ndarray:
+    """Saved pseudo-labels as an int64 numpy array on the CPU.
+
+    Checkpoints hold a numpy array (never moved by ``map_location``); older ones a tensor, which
+    ``Runner.resume`` may have loaded on a GPU.
+
+    Raises:
+        TypeError: If ``labels`` is neither a numpy array nor a tensor.
+    """
+    if torch.is_tensor(labels):
+        return labels.cpu().numpy().astype(np.int64, copy=False)
+    if isinstance(labels, np.ndarray):
+        return labels.astype(np.int64, copy=False)
+    raise TypeError('checkpoint["remix_refresh"]["sc_labels"] must be a numpy array or a tensor, '
+                    f'got {type(labels).__name__}')
+
+
 def mean_centroids(feats: torch.Tensor, labels: torch.Tensor, num: int) -> torch.Tensor:
     """L2-normalised mean feature of each label.
 
@@ -70,7 +87,10 @@ class ReMixRefreshHook(Hook):
        ``gt_file`` set, NMI / ARI / purity of the pseudo-labels (diagnostic only: never used in
        training).
 
-    Checkpoints carry the epoch's pseudo-labels (key ``'remix_refresh'``). A run resumed from a
+    Checkpoints carry the epoch's pseudo-labels (key ``'remix_refresh'``: ``epoch`` and
+    ``sc_labels``, an int64 numpy array, so that a checkpoint loaded with any ``map_location``, e.g.
+    CUDA by MMEngine's ``Runner.resume`` on a GPU machine, gives them back on the CPU). A run
+    resumed from a
     checkpoint saved in the middle of an epoch (``ResumableEpochBasedTrainLoop``) gets them back
     instead of a new refresh, so the sampler draws the same batches as before the interruption.
 
@@ -179,8 +199,8 @@ class ReMixRefreshHook(Hook):
         would cluster with a momentum encoder that has moved on since the epoch began.
         """
         dataset = runner.train_dataloader.dataset
-        sc_labels = state['sc_labels'].numpy()
-        self._epoch_labels = dict(epoch=runner.epoch, sc_labels=state['sc_labels'])
+        sc_labels = _labels_on_cpu(state['sc_labels'])
+        self._epoch_labels = dict(epoch=runner.epoch, sc_labels=sc_labels)
         sampler = runner.train_dataloader.sampler
         if callable(getattr(sampler, 'set_pseudo_labels', None)):
             sampler.set_pseudo_labels(sc_labels, dataset.get_video_ids()[dataset.num_multi_camera:])
@@ -218,7 +238,7 @@ class ReMixRefreshHook(Hook):
         sampler = runner.train_dataloader.sampler
         if callable(getattr(sampler, 'set_pseudo_labels', None)):
             sampler.set_pseudo_labels(sc_labels, dataset.get_video_ids()[dataset.num_multi_camera:])
-        self._epoch_labels = dict(epoch=runner.epoch, sc_labels=torch.from_numpy(sc_labels))
+        self._epoch_labels = dict(epoch=runner.epoch, sc_labels=sc_labels)
         self._log(runner, stats)
 
     def _draw_videos(self, dataset, epoch: int, seed: int) -> np.ndarray:

@@ -19,10 +19,12 @@ from .synthetic_reid import SyntheticReID, SyntheticVideos
 from .transforms import *  # noqa: F401,F403
 from .unreadable_images import UnreadableImageError
 from .viper import VIPeR
+from .worker_init import add_exit_with_parent, exit_with_parent_worker_init
 
 __all__ = [
     'BaseReIDDataset', 'ItemArraysMixin', 'ReIDLabelsMixin', 'Market1501', 'MSMT17', 'CUHK03NP',
     'ReIDListDataset', 'SingleCameraVideos', 'ReIDConcatDataset', 'ReMixDataset',
     'SyntheticReID', 'SyntheticVideos', 'UnreadableImageError', 'BaseSplitReIDDataset', 'VIPeR',
-    'GRID', 'PRID2011', 'iLIDS', 'CUHK01', 'CAVIAR4REID', 'CUHK02', 'CUHKSYSU'
+    'GRID', 'PRID2011', 'iLIDS', 'CUHK01', 'CAVIAR4REID', 'CUHK02', 'CUHKSYSU',
+    'add_exit_with_parent', 'exit_with_parent_worker_init'
 ]

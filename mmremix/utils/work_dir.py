@@ -1,0 +1,60 @@
+"""The work dir of a training run: its default, and the checks that keep runs apart.
+
+Source: design choice of mmremix.
+"""
+import os.path as osp
+from typing import Optional
+
+from mmengine.runner import find_latest_checkpoint
+
+
+def default_work_dir(config_file: str) -> str:
+    """``work_dirs/<config file name without .py>``, whatever the launcher or the overrides.
+
+    Args:
+        config_file (str): The config path given to the tool.
+
+    Returns:
+        str: The relative work dir.
+    """
+    return osp.join('work_dirs', osp.splitext(osp.basename(config_file))[0])
+
+
+def check_work_dir(work_dir: str, resume: Optional[str]) -> Optional[str]:
+    """Refuse a resume with nothing to resume, and a new run over an earlier run's checkpoints.
+
+    Args:
+        work_dir (str): The run's work dir.
+        resume (str, optional): ``'auto'`` (``--resume`` without a path), a checkpoint path, or None
+            for a new run.
+
+    Returns:
+        str | None: The checkpoint the run resumes from (None for a new run).
+
+    Raises:
+        FileNotFoundError: ``--resume`` without a path and the work dir holds no
+            ``last_checkpoint`` (or the file it names is gone), or ``--resume CKPT`` and CKPT is
+            not a file.
+        FileExistsError: A new run (no ``--resume``) and the work dir already holds the
+            ``last_checkpoint`` of another run, which the new run would re-point.
+    """
+    last = find_latest_checkpoint(work_dir) if osp.isdir(work_dir) else None
+    if resume is None:
+        if last is not None:
+            raise FileExistsError(
+                f'The work dir {work_dir} already holds the checkpoints of an earlier run '
+                f'(last_checkpoint: {last}); a new run would overwrite them and re-point '
+                'last_checkpoint. Continue that run with --resume, or start a new one with '
+                '--work-dir NEW_DIR (or remove the folder).')
+        return None
+    if resume == 'auto':
+        if last is None or not osp.isfile(last):
+            what = ('names the missing file ' + last) if last else 'is missing'
+            raise FileNotFoundError(
+                f'--resume: nothing to resume in {work_dir} (its last_checkpoint file {what}). '
+                'Give the checkpoint (--resume path/to/epoch_N.pth) or the run\'s work dir '
+                '(--work-dir), or drop --resume to start a new run.')
+        return last
+    if not osp.isfile(resume):
+        raise FileNotFoundError(f'--resume {resume}: no such checkpoint file')
+    return resume

@@ -113,7 +113,8 @@ class ReMixRefreshHook(Hook):
         num_workers (int): Extraction dataloader workers. Defaults to 2.
         gt_file (str, optional): Lines ``<path relative to the videos' data_root> <pid>``, for the
             pseudo-label quality log only.
-        seed (int, optional): Seed of the video draw; defaults to the runner's seed.
+        seed (int, optional): Seed of the video draw; defaults to rank 0's runner seed (the same on
+            every rank, also with ``randomness.diff_rank_seed=True``).
         use_gpu_faiss (bool): faiss kNN on the GPU when available. Defaults to False.
         progress (bool): Progress bars on feature extraction and clustering (rank 0). Defaults to
             True.
@@ -220,8 +221,7 @@ class ReMixRefreshHook(Hook):
         mc_feats = self._extract(runner, model, np.arange(dataset.num_multi_camera), 'multi-camera')
         seconds['extract_multi_camera'] = time.perf_counter() - start
 
-        sc_index = self._draw_videos(dataset, runner.epoch,
-                                     runner.seed if self.seed is None else self.seed)
+        sc_index = self._draw_videos(dataset, runner.epoch, self._video_seed(runner))
         start = time.perf_counter()
         sc_feats = self._extract(runner, model, dataset.num_multi_camera + sc_index,
                                  'single-camera')
@@ -240,6 +240,19 @@ class ReMixRefreshHook(Hook):
             sampler.set_pseudo_labels(sc_labels, dataset.get_video_ids()[dataset.num_multi_camera:])
         self._epoch_labels = dict(epoch=runner.epoch, sc_labels=sc_labels)
         self._log(runner, stats)
+
+    def _video_seed(self, runner) -> int:
+        """The seed of the video draw, the same on every rank.
+
+        ``seed`` when given, else rank 0's ``runner.seed``, broadcast: with
+        ``randomness.diff_rank_seed=True`` the runner's seed is ``seed + rank``, and ranks that
+        drew different videos would extract items that the gathered features do not belong to.
+        """
+        if self.seed is not None:
+            return self.seed
+        seed = [runner.seed]
+        broadcast_object_list(seed, src=0)
+        return int(seed[0])
 
     def _draw_videos(self, dataset, epoch: int, seed: int) -> np.ndarray:
         """Indices (among single-camera items) of the videos drawn this epoch, in item order."""

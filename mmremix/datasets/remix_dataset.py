@@ -1,17 +1,18 @@
 """ReMix's training set: multi-camera (labeled) items followed by single-camera (video) items."""
-from typing import Callable, List, Optional, Sequence, Union
+from typing import Callable, Dict, Optional, Sequence, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset
 
 from mmremix.registry import DATASETS
 from .base_reid_dataset import ReIDLabelsMixin
+from .column_storage import ColumnStorageMixin
 from .single_camera_videos import SingleCameraVideos
 from .unreadable_images import UnreadableImageMixin, check_on_unreadable
 
 
 @DATASETS.register_module()
-class ReMixDataset(UnreadableImageMixin, ReIDLabelsMixin, BaseDataset):
+class ReMixDataset(UnreadableImageMixin, ColumnStorageMixin, ReIDLabelsMixin, BaseDataset):
     """The mixture of data ReMix trains on (ReMix (Mamedov et al., WACV 2025), Sec. 2).
 
     Items ``[0, num_multi_camera)`` are the multi-camera items (``pid``, ``camid``,
@@ -20,6 +21,11 @@ class ReMixDataset(UnreadableImageMixin, ReIDLabelsMixin, BaseDataset):
     ``video_name``, ``dataset_name``) with ``pid = camid = -1``. Pseudo-labels are not stored here:
     the epoch-start refresh hands them to the sampler and the model, keyed by item index, so
     dataloader workers (also persistent ones) never need to see them.
+
+    Storage (:class:`~mmremix.datasets.column_storage.ColumnStorageMixin`): the combined item
+    table is four int64 columns built from the parts' item arrays (``part_row``, ``pid``,
+    ``camid``, ``video_id``); an item dict is read from its part on demand, so the parts' items
+    are held once, by the parts, and never rebuilt item by item (design choice of mmremix).
 
     ``metainfo``: ``num_pids``, ``num_cams`` (multi-camera data), ``num_videos``,
     ``num_multi_camera``, ``num_single_camera``.
@@ -68,29 +74,40 @@ class ReMixDataset(UnreadableImageMixin, ReIDLabelsMixin, BaseDataset):
                              f'{type(self.single_camera).__name__}')
         super().__init__(pipeline=list(pipeline), **kwargs)
 
-    def load_data_list(self) -> List[dict]:
-        """The multi-camera items, then the single-camera items."""
-        data_list = []
-        for idx in range(len(self.multi_camera)):
-            item = self.multi_camera.get_data_info(idx)
-            del item['sample_idx']
-            item['video_id'] = -1
-            data_list.append(item)
-        num_single_camera = 0
-        if self.single_camera is not None:
-            num_single_camera = len(self.single_camera)
-            for idx in range(num_single_camera):
-                item = self.single_camera.get_data_info(idx)
-                del item['sample_idx']
-                item.update(pid=-1, camid=-1)
-                data_list.append(item)
+    def load_columns(self) -> Dict[str, np.ndarray]:
+        """The combined item table, from the parts' item arrays (no per-item work).
+
+        Returns:
+            dict[str, np.ndarray]: int64 (N,) columns: ``part_row`` (the item's index in its
+            part; multi-camera items first), ``pid``, ``camid`` (-1 for single-camera items)
+            and ``video_id`` (-1 for multi-camera items).
+        """
+        mc = self.multi_camera
+        num_mc = len(mc)
+        num_sc = 0 if self.single_camera is None else len(self.single_camera)
+        minus_one = np.full(num_sc, -1, dtype=np.int64)
+        sc_video_ids = minus_one if self.single_camera is None else self.single_camera.video_ids
         self._metainfo.update(
-            num_pids=self.multi_camera.num_pids,
-            num_cams=self.multi_camera.num_cams,
+            num_pids=mc.num_pids,
+            num_cams=mc.num_cams,
             num_videos=0 if self.single_camera is None else self.single_camera.num_videos,
-            num_multi_camera=len(self.multi_camera),
-            num_single_camera=num_single_camera)
-        return data_list
+            num_multi_camera=num_mc,
+            num_single_camera=num_sc)
+        return dict(
+            part_row=np.concatenate([np.arange(num_mc), np.arange(num_sc)]),
+            pid=np.concatenate([mc.get_pids(), minus_one]),
+            camid=np.concatenate([mc.get_camids(), minus_one]),
+            video_id=np.concatenate([np.full(num_mc, -1, dtype=np.int64), sc_video_ids]))
+
+    def item_at(self, row: int) -> dict:
+        """The item of a row, read from its part (``sample_idx`` removed), with the columns'
+        ``pid``, ``camid`` and ``video_id``."""
+        part = self.multi_camera if self.columns['video_id'][row] < 0 else self.single_camera
+        info = part.get_data_info(int(self.columns['part_row'][row]))
+        del info['sample_idx']
+        info.update(pid=int(self.columns['pid'][row]), camid=int(self.columns['camid'][row]),
+                    video_id=int(self.columns['video_id'][row]))
+        return info
 
     def on_unreadable_at(self, idx: int) -> str:
         """The policy for an unreadable image of item ``idx``: ``on_unreadable``, or when None

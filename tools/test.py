@@ -9,32 +9,42 @@ Examples:
 import argparse
 import json
 import os
-import os.path as osp
+from typing import List, Optional
 
+import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from mmremix.datasets.worker_init import add_exit_with_parent
 from mmremix.registry import RUNNERS
 from mmremix.utils import register_all_modules, setup_cpu_distributed
+from mmremix.utils.atomic_file import atomic_output
+from mmremix.utils.cli import run_tool
+from mmremix.utils.log_noise import quiet_known_warnings
+from mmremix.utils.work_dir import default_work_dir
+
+#: Prefix of the metric keys of a re-ranked test: ``rerank/market1501_split/mAP``.
+RERANK_PREFIX = 'rerank'
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Test a Re-ID model (mmremix)')
     parser.add_argument('config', help='test config file')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='folder for the test log '
                         '(default: work_dirs/<config name>)')
-    parser.add_argument('--out', help='write the metrics to this JSON file')
+    parser.add_argument('--out', help='write the metrics to this JSON file (folders are created)')
     parser.add_argument('--rerank', action='store_true',
                         help='k-reciprocal re-ranking in every ReIDMetric of test_evaluator '
-                        '(its rerank_cfg, e.g. --cfg-options test_evaluator.rerank_cfg.k1=10)')
+                        '(its rerank_cfg, e.g. --cfg-options test_evaluator.rerank_cfg.k1=10); '
+                        f'the metric keys start with "{RERANK_PREFIX}/"')
     parser.add_argument('--amp', action='store_true', help='automatic mixed precision inference')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config entries, e.g. model.test_cfg.flip=True')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
                         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
 
@@ -43,7 +53,9 @@ def enable_rerank(cfg: Config) -> int:
     """Set ``rerank=True`` on every ReIDMetric of ``cfg.test_evaluator``.
 
     ``test_evaluator`` may be one metric config, a list of them, or an evaluator config with a
-    ``metrics`` entry (one metric or a list). Source: design choice of mmremix.
+    ``metrics`` entry (one metric or a list). A metric without a ``prefix`` gets
+    :data:`RERANK_PREFIX`, so re-ranked results (log, ``--out`` file) never carry the keys of plain
+    ones (``rerank/market1501_split/mAP``). Source: design choice of mmremix.
 
     Args:
         cfg (Config): The test config, changed in place.
@@ -68,18 +80,19 @@ def enable_rerank(cfg: Config) -> int:
                          f'{evaluator!r}')
     for metric in reid_metrics:
         metric['rerank'] = True
+        if not metric.get('prefix'):
+            metric['prefix'] = RERANK_PREFIX
     return len(reid_metrics)
 
 
-def main() -> None:
-    args = parse_args()
-    register_all_modules()
+def build_config(args: argparse.Namespace) -> Config:
+    """The test config: the checkpoint, the command-line options and the worker settings."""
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(args.config))[0])
+        cfg.work_dir = default_work_dir(args.config)
     cfg.load_from = args.checkpoint
     if args.amp:
         cfg.test_cfg = dict(cfg.get('test_cfg') or {}, fp16=True)
@@ -87,13 +100,27 @@ def main() -> None:
         cfg.merge_from_dict(args.cfg_options)
     if args.rerank:
         enable_rerank(cfg)
+    if not torch.cuda.is_available():
+        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
+    add_exit_with_parent(cfg)
+    return cfg
+
+
+def main() -> None:
+    args = parse_args()
+    if '://' not in args.checkpoint and not os.path.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint file not found: {args.checkpoint}')
+    register_all_modules()
+    quiet_known_warnings()
+    cfg = build_config(args)
     setup_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     metrics = runner.test()
     if args.out and runner.rank == 0:
-        with open(args.out, 'w') as f:
+        with atomic_output(args.out) as tmp, open(tmp, 'w') as f:
             json.dump(metrics, f, indent=2)
+        print(f'metrics written to {os.path.abspath(args.out)}')
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main, 'test.py')

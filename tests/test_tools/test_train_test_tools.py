@@ -44,7 +44,7 @@ def test_train_resume_and_test(tiny_data, tmp_path):
     assert second['meta']['epoch'] == 2 and second['meta']['iter'] == 2 * first['meta']['iter']
     assert 'tiny/mAP' in out
 
-    metrics_file = tmp_path / 'metrics.json'
+    metrics_file = tmp_path / 'new' / 'folder' / 'metrics.json'  # folders are created
     run([sys.executable, 'tools/test.py', str(cfg_file), str(work / 'epoch_2.pth'), '--work-dir',
          str(tmp_path / 'test'), '--out', str(metrics_file)])
     metrics = json.loads(metrics_file.read_text())

@@ -201,6 +201,24 @@ class FeatureExtractor:
                   for i in range(0, len(items), self.batch_size))
         return self._forward_chunks(chunks, num_batches)
 
+    @torch.no_grad()
+    def preprocess(self, inputs: Inputs) -> torch.Tensor:
+        """The normalised network input of images: the test pipeline, then the preprocessor.
+
+        Args:
+            inputs: As for :meth:`__call__`, except tensors.
+
+        Returns:
+            torch.Tensor: (N, 3, H, W) float32 on the model's device, what
+            :meth:`BaseReID.extract_feat` receives (e.g. to check an exported model).
+        """
+        items = self._as_items(inputs)
+        return torch.cat([
+            self.model.data_preprocessor(
+                dict(inputs=self._pack(items[i:i + self.batch_size])), False)['inputs']
+            for i in range(0, len(items), self.batch_size)
+        ])
+
     def _as_items(self, inputs: Inputs) -> list:
         """Normalise the non-tensor inputs to a list of paths and checked arrays."""
         if isinstance(inputs, np.ndarray):

@@ -84,3 +84,58 @@ def test_static_batch_and_failed_check(tmp_path, monkeypatch, capsys):
     assert model.opset_import[0].version == 13
     dims = model.graph.input[0].type.tensor_type.shape.dim
     assert [d.dim_value for d in dims] == [2, 3, 32, 16]
+
+
+def load_tool():
+    spec = importlib.util.spec_from_file_location(
+        'pytorch2onnx', REPO / 'tools' / 'deployment' / 'pytorch2onnx.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return tool
+
+
+def test_default_size_is_the_test_pipelines_and_real_images_match(tmp_path, monkeypatch, capsys):
+    # A 32 x 16 model: the export must take its size from the test pipeline (not 256 x 128), and
+    # its embeddings of real images must be the PyTorch FeatureExtractor's.
+    from helpers import make_tiny_data
+    from mmremix.apis import FeatureExtractor
+    data = make_tiny_data(tmp_path / 'syn')
+    pipeline = [dict(type='LoadImageFromFile'),
+                dict(type='Resize', scale=(16, 32), keep_ratio=False),
+                dict(type='PackReIDInputs')]
+    cfg_file, ckpt = write_checkpoint(tmp_path)
+    Config(dict(model=TINY_MODEL, test_dataloader=dict(dataset=dict(pipeline=pipeline)))).dump(
+        str(cfg_file))
+    out = tmp_path / 'new' / 'folder' / 'reid.onnx'  # the folders are created
+    monkeypatch.setattr(sys, 'argv', ['pytorch2onnx.py', str(cfg_file), str(ckpt), '--out',
+                                      str(out), '--images', str(data / 'query')])
+    load_tool().main()
+    printed = capsys.readouterr().out
+    assert 'input (B, 3, 32, 16)' in printed
+    match = re.search(r'(\S+) on (\d+) real images \(lowest cosine similarity (\S+);', printed)
+    assert match, printed
+    assert float(match.group(1)) < 1e-4 and float(match.group(3)) > 0.9999
+    assert [d.dim_value for d in onnx.load(str(out)).graph.input[0].type.tensor_type.shape.dim] \
+        == [1, 3, 32, 16]
+
+    extractor = FeatureExtractor(init_model(str(cfg_file), str(ckpt)))
+    images = sorted(str(p) for p in (data / 'query').iterdir())[:3]
+    session = ort.InferenceSession(str(out), providers=['CPUExecutionProvider'])
+    inputs = extractor.preprocess(images).numpy()
+    actual = np.concatenate([session.run(None, {'inputs': x[None]})[0] for x in inputs])
+    np.testing.assert_allclose(actual, extractor(images), atol=1e-4, rtol=0)
+
+
+def test_other_shape_warns_and_no_size_is_an_error(tmp_path, monkeypatch):
+    tool = load_tool()
+    cfg_file, ckpt = write_checkpoint(tmp_path)  # a config without a test pipeline
+    monkeypatch.setattr(sys, 'argv', ['pytorch2onnx.py', str(cfg_file), str(ckpt), '--out',
+                                      str(tmp_path / 'm.onnx')])
+    with pytest.raises(ValueError, match='give the input size with --shape H W'):
+        tool.main()
+    model = init_model(str(cfg_file))
+    model.cfg.test_pipeline = [dict(type='Resize', scale=(16, 32), keep_ratio=False)]
+    with pytest.warns(UserWarning, match=r'--shape 64 32 differs from the test input size of '
+                      r'the config \(32 x 16\)'):
+        assert tool.export_size(model, [64, 32]) == (64, 32)
+    assert tool.export_size(model, None) == (32, 16)

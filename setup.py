@@ -33,10 +33,15 @@ setup(
     python_requires='>=3.9',
     install_requires=parse_requirements('runtime.txt') +
     parse_requirements('mminstall.txt'),
+    # faiss-cpu and faiss-gpu-cu12 both install the `faiss` module (the last one installed wins,
+    # half-overwritten): the runtime needs one, so each comes with an extra and never both.
+    # 'tests' brings faiss-cpu, so that `pip install -e ".[tests]"` works on any machine (CI);
+    # GPU machines: `pip install -e ".[gpu]" -r requirements/tests.txt`.
     extras_require={
-        'tests': parse_requirements('tests.txt'),
-        'optional': parse_requirements('optional.txt'),
+        'cpu': parse_requirements('cpu.txt'),
         'gpu': parse_requirements('gpu.txt'),
+        'tests': parse_requirements('tests.txt') + parse_requirements('cpu.txt'),
+        'optional': parse_requirements('optional.txt'),
     },
     zip_safe=False,
 )

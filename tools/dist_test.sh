@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Usage: bash tools/dist_test.sh CONFIG CHECKPOINT NUM_PROCESSES [test.py options]
+# Several nodes: NNODES, NODE_RANK, MASTER_ADDR and PORT as in tools/dist_train.sh; on Slurm
+# clusters use tools/slurm_test.sh.
 set -euo pipefail
 CONFIG=$1
 CHECKPOINT=$2

@@ -13,8 +13,13 @@ default_hooks = dict(
 env_cfg = dict(
     cudnn_benchmark=True,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    # tools/train.py switches to gloo when torchrun starts it on a machine without GPUs
-    dist_cfg=dict(backend='nccl'),
+    # tools/train.py switches to gloo when torchrun starts it on a machine without GPUs.
+    # timeout: seconds a collective waits for the slowest rank before the run fails (MMEngine's
+    # init_dist passes it to init_process_group as a timedelta; torch's NCCL default is 10 min).
+    # Ranks wait at a collective while rank 0 clusters the epoch-start refresh, evaluates a test
+    # set or builds a LUPerson-size dataset: 1 hour (design choice of mmremix), e.g.
+    # --cfg-options env_cfg.dist_cfg.timeout=7200 for slower file systems.
+    dist_cfg=dict(backend='nccl', timeout=3600),
 )
 # runs on GPUs and on CPU processes alike
 # MMEngine looks wrappers up in its root registry: the scope prefix finds mmremix's

@@ -1,9 +1,11 @@
 """Inference API: build a Re-ID model from a config and extract retrieval features from images."""
 import copy
 import math
+import os
 import os.path as osp
+import warnings
 from pathlib import Path
-from typing import List, Optional, Sequence, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -13,9 +15,11 @@ from mmengine.dataset import Compose
 from mmengine.runner import load_checkpoint
 from tqdm import tqdm
 
-from mmremix.datasets.base_reid_dataset import list_images
+from mmremix.datasets.base_reid_dataset import IMG_EXTENSIONS, list_images
+from mmremix.datasets.unreadable_images import UnreadableImageError, image_problem
 from mmremix.registry import MODELS, TRANSFORMS
 from mmremix.utils import register_all_modules
+from .input_size import pipeline_input_size
 
 ImageInput = Union[str, Path, np.ndarray]
 Inputs = Union[str, Path, np.ndarray, torch.Tensor, Sequence[ImageInput]]
@@ -70,19 +74,38 @@ def init_model(config: Union[str, Path, Config],
     return model.to(device).eval()
 
 
-def collect_image_paths(inputs: Union[str, Path, Sequence[Union[str, Path]]]) -> List[str]:
+def _sub_folders(folder: str) -> List[str]:
+    return sorted(entry.name for entry in os.scandir(folder) if entry.is_dir())
+
+
+def _images_below(folder: str) -> List[str]:
+    """The images of a folder and all its sub-folders, sorted by relative path."""
+    paths = [osp.join(root, name) for root, _, names in os.walk(osp.abspath(folder))
+             for name in names if name.lower().endswith(IMG_EXTENSIONS)]
+    if not paths:
+        raise ValueError(f'{osp.abspath(folder)} and its sub-folders hold no image '
+                         f'({"/".join(IMG_EXTENSIONS)} files)')
+    return sorted(paths)
+
+
+def collect_image_paths(inputs: Union[str, Path, Sequence[Union[str, Path]]],
+                        recursive: bool = False) -> List[str]:
     """Resolve folders and image paths to a flat list of image paths.
 
     Args:
         inputs (str | Path | Sequence[str | Path]): A folder or an image file, or a list of them.
             A folder stands for its ``.jpg`` / ``.jpeg`` / ``.png`` files, sorted by name.
+        recursive (bool): Whether a folder also stands for the images of its sub-folders (sorted
+            by relative path). Without it, a folder with sub-folders gets a warning naming them,
+            since their images are left out. Defaults to False.
 
     Returns:
         list[str]: The image paths, in input order (a folder's are absolute).
 
     Raises:
         FileNotFoundError: A path does not exist (the message names it).
-        ValueError: A folder holds no image, or the list is empty.
+        ValueError: A folder holds no image (with ``recursive``: nor do its sub-folders; without
+            it the message names the sub-folders), or the list is empty.
 
     Source: design choice of mmremix.
     """
@@ -92,8 +115,23 @@ def collect_image_paths(inputs: Union[str, Path, Sequence[Union[str, Path]]]) ->
         raise ValueError('No input image: got an empty list of paths')
     paths = []
     for path in map(str, inputs):
-        if osp.isdir(path):
-            paths.extend(list_images(path))
+        if osp.isdir(path) and recursive:
+            paths.extend(_images_below(path))
+        elif osp.isdir(path):
+            subs = _sub_folders(path)
+            shown = ', '.join(subs[:5]) + (', ...' if len(subs) > 5 else '')
+            try:
+                images = list_images(path)
+            except ValueError as err:
+                if subs:
+                    raise ValueError(f'{err}; its {len(subs)} sub-folder(s) ({shown}) are not '
+                                     'searched without --recursive (recursive=True)') from err
+                raise
+            if subs:
+                warnings.warn(f'{osp.abspath(path)}: {len(images)} image(s) taken; its '
+                              f'{len(subs)} sub-folder(s) ({shown}) are not searched (use '
+                              '--recursive, recursive=True, to include them)')
+            paths.extend(images)
         elif osp.isfile(path):
             paths.append(path)
         else:
@@ -136,6 +174,12 @@ class FeatureExtractor:
 
     #: A progress bar is shown for inputs of more batches than this.
     PROGRESS_MIN_BATCHES = 3
+    #: Images upscaled by more than this factor in height or width to the input size get a
+    #: warning (design choice of mmremix): their features carry little detail.
+    MAX_UPSCALE = 2.0
+    #: Images whose aspect ratio (height / width) differs from the input's by more than this
+    #: factor get a warning (design choice of mmremix): the resize stretches them.
+    MAX_ASPECT_CHANGE = 1.5
 
     def __init__(self,
                  model: Union[nn.Module, str, Path, Config],
@@ -167,6 +211,11 @@ class FeatureExtractor:
         self.file_pipeline = Compose(transforms)
         self.array_pipeline = Compose(
             [t for t in transforms if type(t).__name__ != 'LoadImageFromFile'])
+        try:
+            self.input_size: Optional[Tuple[int, int]] = pipeline_input_size(
+                [t for t in pipeline if isinstance(t, dict)])
+        except ValueError:  # no fixed-size Resize: sizes are not checked
+            self.input_size = None
 
     def __call__(self, inputs: Inputs) -> np.ndarray:
         """Extract the retrieval features of images.
@@ -259,16 +308,50 @@ class FeatureExtractor:
         return batch
 
     def _pack(self, items: list) -> List[torch.Tensor]:
-        """Run the pipeline on paths / arrays: a list of (3, h, w) uint8 tensors."""
-        packed = []
+        """Run the pipeline on paths / arrays: a list of (3, h, w) uint8 tensors.
+
+        Raises:
+            UnreadableImageError: A path is missing, empty, truncated or not an image.
+        """
+        packed, odd = [], []
         for item in items:
             if isinstance(item, np.ndarray):
                 shape = item.shape[:2]
                 results = self.array_pipeline(dict(img=item, img_shape=shape, ori_shape=shape))
+                name = f'an array of {shape[0]} x {shape[1]}'
             else:
-                results = self.file_pipeline(dict(img_path=item))
+                try:
+                    results = self.file_pipeline(dict(img_path=item))
+                except Exception as err:
+                    problem = image_problem(item)
+                    if problem is None:
+                        raise
+                    raise UnreadableImageError(
+                        f'Cannot read the image {item}: {problem}. Replace the file or leave it '
+                        'out of the inputs') from err
+                shape, name = results.get('ori_shape'), item
             packed.append(results['inputs'])
+            if shape is not None and self._odd_size(shape):
+                odd.append(f'{name} ({shape[0]} x {shape[1]})')
+        if odd:
+            height, width = self.input_size
+            warnings.warn(
+                f'{len(odd)} image(s) much smaller than the {height} x {width} (height x width) '
+                f'input (upscaled more than {self.MAX_UPSCALE:g}x) or of another shape (aspect '
+                f'ratio off by more than {self.MAX_ASPECT_CHANGE:g}x) are resized to it, and '
+                f'their features may be poor: {", ".join(odd[:3])}' +
+                (', ...' if len(odd) > 3 else ''))
         return packed
+
+    def _odd_size(self, shape: Tuple[int, int]) -> bool:
+        """Whether an image of (height, width) ``shape`` is much smaller or of another shape."""
+        if self.input_size is None:
+            return False
+        (img_h, img_w), (height, width) = shape[:2], self.input_size
+        upscale = max(height / max(img_h, 1), width / max(img_w, 1))
+        aspect_change = (img_h / max(img_w, 1)) / (height / width)
+        return upscale > self.MAX_UPSCALE or not (
+            1 / self.MAX_ASPECT_CHANGE <= aspect_change <= self.MAX_ASPECT_CHANGE)
 
     @torch.no_grad()
     def _forward_chunks(self, chunks, num_batches: int) -> np.ndarray:

@@ -41,6 +41,23 @@ def input_size_of(cfg: Config) -> Tuple[int, int]:
     where = f'{cfg.filename or "the config"}: test_dataloader.dataset.pipeline'
     if pipeline is None:
         raise ValueError(f'{where} (or test_pipeline) not found: the input size is unknown')
+    return pipeline_input_size(pipeline, where)
+
+
+def pipeline_input_size(pipeline: Sequence[dict], where: str = 'the test pipeline'
+                        ) -> Tuple[int, int]:
+    """(height, width) of the last fixed-size ``Resize`` step of a pipeline.
+
+    Args:
+        pipeline (Sequence[dict]): Transform configs.
+        where (str): How to name the pipeline in errors.
+
+    Returns:
+        tuple[int, int]: (height, width) in pixels.
+
+    Raises:
+        ValueError: No ``Resize`` with a ``scale``, or the last one keeps the aspect ratio.
+    """
     steps = _resize_steps(pipeline)
     if not steps:
         raise ValueError(f'{where} has no Resize step with a `scale`: the input size is unknown')

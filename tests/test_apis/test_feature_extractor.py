@@ -1,5 +1,6 @@
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import cv2
@@ -149,3 +150,41 @@ def test_extract_features_cli_matches_api(tmp_path, images):
     assert feats.shape == (4, 64) and feats.dtype == np.float32
     np.testing.assert_allclose(feats, FeatureExtractor(model)(images), atol=1e-6)
     assert (out_dir / 'index.txt').read_text().splitlines() == ['a.jpg', 'b.png', 'c.jpeg', 'd.jpg']
+
+
+@pytest.mark.parametrize('content, problem', [
+    (b'', 'empty file'),
+    (b'\xff\xd8\xff\xe0 this is no jpeg', 'cannot be decoded as an image'),
+])
+def test_unreadable_image_names_the_file(extractor, images, tmp_path, content, problem):
+    from mmremix.datasets import UnreadableImageError
+    bad = tmp_path / 'imgs' / 'bad.jpg'
+    bad.write_bytes(content)
+    with pytest.raises(UnreadableImageError, match=f'Cannot read the image {bad}: {problem}'):
+        extractor([images[0], str(bad)])
+
+
+def test_sub_folders_are_named_or_searched(images, tmp_path):
+    sub = tmp_path / 'imgs' / 'more'
+    sub.mkdir()
+    cv2.imwrite(str(sub / 'e.jpg'), np.zeros((40, 20, 3), np.uint8))
+    with pytest.warns(UserWarning, match=r"4 image\(s\) taken; its 1 sub-folder\(s\) \(more\) "
+                      r'are not searched'):
+        assert collect_image_paths(str(tmp_path / 'imgs')) == sorted(images)
+    assert collect_image_paths(str(tmp_path / 'imgs'), recursive=True) == \
+        sorted(images) + [str(sub / 'e.jpg')]
+    with pytest.raises(ValueError, match=r'holds no image.*sub-folder\(s\) \(imgs\) are not '
+                       r'searched without --recursive'):
+        collect_image_paths(str(tmp_path))
+
+
+def test_tiny_and_odd_shaped_images_warn(extractor, tmp_path):
+    # the input is 32 x 16 (h x w): 10 x 6 is upscaled > 2x, 32 x 32 has aspect 1 instead of 2
+    arrays = [np.zeros((10, 6, 3), np.uint8), np.zeros((32, 32, 3), np.uint8),
+              np.zeros((30, 15, 3), np.uint8)]
+    with pytest.warns(UserWarning, match=r'2 image\(s\) much smaller than the 32 x 16 .*an array '
+                      r'of 10 x 6 \(10 x 6\), an array of 32 x 32 \(32 x 32\)$'):
+        extractor(arrays)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        extractor(arrays[2:])

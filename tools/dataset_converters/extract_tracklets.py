@@ -47,6 +47,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                      help='smallest score that starts a track')
     trk.add_argument('--high-score-thr', type=float, default=0.5,
                      help='scores at or above take part in the first association')
+    trk.add_argument('--min-iou', type=float, default=0.1,
+                     help='smallest IoU of a track-detection match (0.5: fewer identity switches, '
+                     'more fragments; see docs/tracklets.md)')
     trk.add_argument('--lost-track-buffer', type=int, default=30,
                      help='frames (at 30 fps) a lost track waits for a match')
     flt = parser.add_argument_group('crop filters (docs/tracklets.md)')
@@ -83,6 +86,7 @@ def build_extractor(args: argparse.Namespace) -> TrackletExtractor:
         detector=detector,
         tracker=dict(track_activation_threshold=args.track_activation_thr,
                      high_conf_det_threshold=args.high_score_thr,
+                     minimum_iou_threshold=args.min_iou,
                      lost_track_buffer=args.lost_track_buffer),
         crop_filter=dict(min_score=args.min_score, min_height=args.min_height,
                          aspect_ratio=tuple(args.aspect_ratio),

@@ -8,10 +8,13 @@ O(N n_max D) time, and the peak memory is the features plus one video's graph. C
 videos together (:func:`cluster_global`) costs O(N^2 D) time in the kNN search and O(N k1 m)
 memory; it is offered to compare with (the mmremix method spec asks for per-video vs global).
 """
+import heapq
 import time
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 import numpy as np
+import torch
+from mmengine.dist import all_reduce, get_dist_info
 from sklearn.cluster import DBSCAN
 from tqdm import tqdm
 
@@ -21,6 +24,11 @@ from .knn import cosine_distance_graph, knn_search, l2_normalize
 __all__ = ['cluster_videos', 'cluster_global']
 
 _METRICS = ('jaccard', 'cosine')
+
+# Videos of fewer images search their kNN on the CPU even with ``use_gpu=True``: a GPU index per
+# small video costs more in set-up and transfers than the search (design choice of mmremix; the
+# cross-over size has not been measured, no GPU machine with faiss-gpu was available).
+DEFAULT_GPU_MIN_VIDEO_SIZE = 1000
 
 
 def _check_args(eps: float, min_samples: int, metric: str, k1: int, k2: int) -> None:
@@ -83,7 +91,9 @@ def cluster_videos(features: np.ndarray,
                    k2: int = 6,
                    use_gpu: bool = False,
                    timings: Optional[Dict[str, float]] = None,
-                   progress: bool = False) -> np.ndarray:
+                   progress: bool = False,
+                   gpu_min_video_size: int = DEFAULT_GPU_MIN_VIDEO_SIZE,
+                   distributed: bool = False) -> np.ndarray:
     """Cluster each video's images with DBSCAN; return global pseudo-identity labels.
 
     Each video is clustered on its own (a person is assumed never to appear in two videos) with
@@ -95,7 +105,15 @@ def cluster_videos(features: np.ndarray,
     one faiss thread (small searches are faster so, see :func:`knn_search`). Cluster j of the v-th
     video (in increasing video id) gets the label ``(clusters of the videos before it) + j``, so
     labels are 0..C-1, unique across videos; noise is -1 (left out of the epoch). The caller adds
-    the multi-camera identity offset. See the module docstring for time and memory; measured on
+    the multi-camera identity offset.
+
+    With ``distributed=True`` and several ranks, every rank calls it with the same features and
+    video ids (a collective): each rank clusters a share of the videos (shares balanced by the
+    O(n^2) cost of the kNN search, :func:`split_videos`), the per-video labels and cluster counts
+    are summed over ranks with two all-reduces of int64 tensors, and every rank returns the same
+    labels, equal bit for bit to those of one process (each video is clustered by the same
+    deterministic code on the same features; the numbering only needs the counts). See the
+    module docstring for time and memory; measured on
     2 CPU cores (D = 128): 1M features in 3.6k videos in about 1 minute, 40 MiB above the
     features (``benchmarks/bench_clustering.py``).
 
@@ -122,11 +140,18 @@ def cluster_videos(features: np.ndarray,
         metric (str): ``'jaccard'`` or ``'cosine'``. Defaults to ``'jaccard'``.
         k1 (int): kNN graph size and k-reciprocal neighbourhood size, >= 1. Defaults to 20.
         k2 (int): Local query expansion size (Jaccard only), >= 1. Defaults to 6.
-        use_gpu (bool): Run the kNN search on a faiss GPU index when faiss has GPUs.
-            Defaults to False.
+        use_gpu (bool): Run the kNN search on a faiss GPU index when faiss has GPUs, for videos
+            of at least ``gpu_min_video_size`` images. Defaults to False.
         timings (dict, optional): When given, the seconds spent in ``'knn'``, ``'distance'`` and
-            ``'dbscan'`` are added to it (for logging and benchmarks).
+            ``'dbscan'`` are added to it (for logging and benchmarks); distributed, this rank's
+            share only.
         progress (bool): Show a progress bar over the videos. Defaults to False.
+        gpu_min_video_size (int): With ``use_gpu``, smaller videos are searched on the CPU (one
+            thread). Default 1000: a guess, the GPU/CPU cross-over size is unmeasured (design
+            choice of mmremix).
+        distributed (bool): Share the videos among the ranks of the default process group (see
+            above); without a process group or with one rank it changes nothing. Defaults to
+            False.
 
     Returns:
         np.ndarray: int64 (N,) labels in -1..C-1.
@@ -145,19 +170,64 @@ def cluster_videos(features: np.ndarray,
         raise ValueError(f'cluster_videos: `video_ids` must be an int array of shape '
                          f'({features.shape[0]},), got shape {video_ids.shape} and dtype '
                          f'{video_ids.dtype}')
-    labels = np.full(features.shape[0], -1, dtype=np.int64)
+    if features.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
     order = np.argsort(video_ids, kind='stable')
     _, starts = np.unique(video_ids[order], return_index=True)
-    offset = 0
     videos = np.split(order, starts[1:])
-    for members in tqdm(videos, desc='refresh: clustering', unit='video', disable=not progress,
-                        mininterval=5):
-        local = _cluster_one(l2_normalize(features[members]), eps, min_samples, metric, k1, k2,
-                             use_gpu, 1, timings)
-        clustered = local >= 0
-        labels[members[clustered]] = local[clustered] + offset
-        offset += int(local.max()) + 1 if clustered.any() else 0
-    return labels
+    rank, world_size = get_dist_info() if distributed else (0, 1)
+    mine = split_videos(np.array([len(v) for v in videos], dtype=np.int64), world_size)[rank]
+    # per item its label within its video (-1: noise or another rank's video), per video its
+    # number of clusters
+    local = np.full(features.shape[0], -1, dtype=np.int64)
+    counts = np.zeros(len(videos), dtype=np.int64)
+    for v in tqdm(mine, desc='refresh: clustering', unit='video', disable=not progress,
+                  mininterval=5):
+        members = videos[v]
+        local[members] = _cluster_one(
+            l2_normalize(features[members]), eps, min_samples, metric, k1, k2,
+            use_gpu and len(members) >= gpu_min_video_size, 1, timings)
+        counts[v] = local[members].max() + 1
+    if world_size > 1:
+        local, counts = _sum_over_ranks(local + 1) - 1, _sum_over_ranks(counts)
+    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    video_of_item = np.empty(features.shape[0], dtype=np.int64)
+    video_of_item[order] = np.repeat(np.arange(len(videos)), [len(v) for v in videos])
+    return np.where(local >= 0, local + offsets[video_of_item], -1)
+
+
+def split_videos(sizes: np.ndarray, world_size: int) -> List[np.ndarray]:
+    """Share videos among ranks so that each rank's kNN cost (sum of size^2) is about equal.
+
+    Greedy longest-first: videos in decreasing size, each to the rank with the least cost so far
+    (ties to the lower rank). Deterministic: every rank computes the same shares. Cost: O(V log W).
+
+    Source: design choice of mmremix (longest-processing-time-first scheduling).
+
+    Args:
+        sizes (np.ndarray): int (V,) images per video.
+        world_size (int): Number of ranks W >= 1.
+
+    Returns:
+        list[np.ndarray]: W int64 arrays of video indices (into ``sizes``), each increasing; every
+        video in exactly one.
+    """
+    sizes = np.asarray(sizes, dtype=np.int64)
+    owner = np.zeros(len(sizes), dtype=np.int64)
+    if world_size > 1:
+        loads = [(0, rank) for rank in range(world_size)]
+        for video in np.argsort(-sizes, kind='stable'):
+            load, rank = heapq.heappop(loads)
+            owner[video] = rank
+            heapq.heappush(loads, (load + int(sizes[video])**2, rank))
+    return [np.flatnonzero(owner == rank) for rank in range(world_size)]
+
+
+def _sum_over_ranks(values: np.ndarray) -> np.ndarray:
+    """int64 array summed over the ranks of the default process group (exact)."""
+    tensor = torch.from_numpy(np.ascontiguousarray(values))
+    all_reduce(tensor, op='sum')
+    return tensor.numpy()
 
 
 def cluster_global(features: np.ndarray,

@@ -14,6 +14,7 @@ from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
 from mmremix.clustering import cluster_videos, pseudo_label_quality
+from mmremix.clustering.dbscan import DEFAULT_GPU_MIN_VIDEO_SIZE
 from mmremix.datasets.samplers import check_loader_batch_size
 from mmremix.registry import HOOKS
 
@@ -95,9 +96,11 @@ class ReMixRefreshHook(Hook):
     instead of a new refresh, so the sampler draws the same batches as before the interruption.
 
     Under DDP the ranks' momentum encoders are first made identical (``sync_momentum_buffers``:
-    BatchNorm statistics averaged over ranks), then every rank extracts a share of the images, the features are gathered on every rank,
-    rank 0 clusters and builds the memories, and the result is broadcast, so every rank ends the
-    refresh with identical labels and memories.
+    BatchNorm statistics averaged over ranks), then every rank extracts a share of the images and
+    the features are gathered on every rank; every rank clusters a share of the videos and the
+    labels are summed over ranks (equal, bit for bit, to one process's); rank 0 builds the
+    memories and broadcasts them, so every rank ends the refresh with identical labels and
+    memories.
 
     Args:
         pipeline (Sequence[dict]): Test pipeline for feature extraction (load, resize, pack).
@@ -115,7 +118,11 @@ class ReMixRefreshHook(Hook):
             pseudo-label quality log only.
         seed (int, optional): Seed of the video draw; defaults to rank 0's runner seed (the same on
             every rank, also with ``randomness.diff_rank_seed=True``).
-        use_gpu_faiss (bool): faiss kNN on the GPU when available. Defaults to False.
+        use_gpu_faiss (bool): faiss kNN on the GPU when available, for videos of at least
+            ``gpu_min_video_size`` images. Defaults to False.
+        gpu_min_video_size (int): With ``use_gpu_faiss``, smaller videos are searched on the CPU.
+            Default 1000, a guess: the GPU/CPU cross-over size is unmeasured (design choice of
+            mmremix, :func:`mmremix.clustering.cluster_videos`).
         progress (bool): Progress bars on feature extraction and clustering (rank 0). Defaults to
             True.
 
@@ -141,13 +148,14 @@ class ReMixRefreshHook(Hook):
                  gt_file: Optional[str] = None,
                  seed: Optional[int] = None,
                  use_gpu_faiss: bool = False,
+                 gpu_min_video_size: int = DEFAULT_GPU_MIN_VIDEO_SIZE,
                  progress: bool = True) -> None:
         if single_to_multi_ratio < 0:
             raise ValueError(f'single_to_multi_ratio must be >= 0, got {single_to_multi_ratio}')
         self.pipeline = list(pipeline)
         self.single_to_multi_ratio = single_to_multi_ratio
         self.cluster_cfg = dict(eps=eps, min_samples=min_samples, metric=metric, k1=k1, k2=k2,
-                                use_gpu=use_gpu_faiss)
+                                use_gpu=use_gpu_faiss, gpu_min_video_size=gpu_min_video_size)
         self.batch_size, self.num_workers = batch_size, num_workers
         self.gt_file, self.seed, self.progress = gt_file, seed, progress
         self._gt_labels: Optional[np.ndarray] = None
@@ -227,9 +235,18 @@ class ReMixRefreshHook(Hook):
                                  'single-camera')
         seconds['extract_single_camera'] = time.perf_counter() - start
 
+        start = time.perf_counter()
+        timings: Dict[str, float] = {}
+        video_ids = dataset.get_video_ids()[dataset.num_multi_camera:]
+        clusters = cluster_videos(sc_feats.numpy(), video_ids[sc_index], timings=timings,
+                                  progress=self.progress and rank == 0, distributed=True,
+                                  **self.cluster_cfg)
+        seconds['cluster'] = time.perf_counter() - start
+        seconds.update(timings)
+
         result = [None]
         if rank == 0:
-            result = [self._build(dataset, mc_feats, sc_feats, sc_index, seconds)]
+            result = [self._build(dataset, mc_feats, sc_feats, sc_index, clusters, seconds)]
         broadcast_object_list(result, src=0)
         memory, sc_labels, stats = result[0]
         device = next(model.parameters()).device
@@ -294,20 +311,14 @@ class ReMixRefreshHook(Hook):
         return feats[:len(indices)].cpu()
 
     def _build(self, dataset, mc_feats: torch.Tensor, sc_feats: torch.Tensor,
-               sc_index: np.ndarray, seconds: Dict[str, float]):
-        """Memories, labels and statistics of the epoch (rank 0)."""
+               sc_index: np.ndarray, clusters: np.ndarray, seconds: Dict[str, float]):
+        """Memories, labels and statistics of the epoch from its clusters (rank 0)."""
         num_pids, num_cams = dataset.num_pids, dataset.num_cams
         pids = torch.from_numpy(dataset.get_pids()[:dataset.num_multi_camera].copy())
         camids = torch.from_numpy(dataset.get_camids()[:dataset.num_multi_camera].copy())
         cam_keys, cam_rows = torch.unique(pids * num_cams + camids, return_inverse=True)
 
-        start = time.perf_counter()
-        timings: Dict[str, float] = {}
         video_ids = dataset.get_video_ids()[dataset.num_multi_camera:]
-        clusters = cluster_videos(sc_feats.numpy(), video_ids[sc_index], timings=timings,
-                                  progress=self.progress, **self.cluster_cfg) if len(
-                                      sc_index) else np.zeros(0, np.int64)
-        seconds['cluster'] = time.perf_counter() - start
         num_clusters = int(clusters.max()) + 1 if clusters.size and clusters.max() >= 0 else 0
         clustered = clusters >= 0
 
@@ -331,7 +342,7 @@ class ReMixRefreshHook(Hook):
             images_sampled=int(len(sc_index)),
             clusters=num_clusters,
             noise_ratio=float(1 - clustered.mean()) if clusters.size else 0.0,
-            **{f'seconds_{k}': v for k, v in {**seconds, **timings}.items()})
+            **{f'seconds_{k}': v for k, v in seconds.items()})
         if self._gt_labels is not None and len(sc_index):
             quality = pseudo_label_quality(clusters, self._gt_labels[sc_index])
             stats.update(nmi=quality['nmi'], ari=quality['ari'], purity=quality['purity'])

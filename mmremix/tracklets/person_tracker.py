@@ -33,8 +33,8 @@ class PersonTracker:
     (0.5 high, 0.6 new track), because a small detector scores persons lower than the library's
     0.6 / 0.7 assume (design choice of mmremix). A larger ``minimum_iou_threshold`` trades
     fragmented tracks for fewer identity switches: on vtest.avi at 10 fps, 0.5 removed the
-    switches seen in three of the six longest tracks at 0.1, with twice the tracks, but it cuts
-    fast or subsampled (frame stride) motion into pieces too short to keep
+    mid-track switches seen in three of the six longest tracks at 0.1, with twice the tracks, but
+    it cuts fast or subsampled (frame stride) motion into pieces too short to keep
     (``docs/tracklets.md``).
 
     Raises:

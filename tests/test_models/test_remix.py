@@ -215,3 +215,23 @@ def test_sync_momentum_buffers_is_a_no_op_in_one_process():
     assert model.sync_momentum_buffers() == 0
     after = _bn_buffers(model.momentum_encoder.module)
     assert all(torch.equal(before[k], after[k]) for k in before)
+
+
+@pytest.mark.parametrize('strong_view_bn', [False, True])
+def test_strong_view_bn_decides_which_views_update_running_statistics(strong_view_bn):
+    model = tiny_remix(strong_view_bn=strong_view_bn)
+    install_memory(model)
+    data = batch(model, range(8))
+    reference = copy.deepcopy(model.encoder).train()
+    with torch.no_grad():
+        reference(data['inputs'][0])  # the standard views alone
+    model.train()
+    model.loss(data['inputs'], data['data_samples'])
+    name = 'backbone.layer1.0.bn1.running_mean'
+    got, standard_only = model.encoder.state_dict()[name], reference.state_dict()[name]
+    assert torch.allclose(got, standard_only) != strong_view_bn
+    counts = model.encoder.state_dict()['backbone.bn1.num_batches_tracked']
+    assert int(counts) == (2 if strong_view_bn else 1)
+    # the layers track statistics again after the strong view's forward
+    assert all(m.track_running_stats for m in model.encoder.modules()
+               if isinstance(m, torch.nn.BatchNorm2d))

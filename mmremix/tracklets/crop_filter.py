@@ -112,7 +112,8 @@ class CropFilter:
         return keep
 
 
-def select_track_crops(num_crops: int, min_track_crops: int, max_crops_per_track: int) -> np.ndarray:
+def select_track_crops(num_crops: int, min_track_crops: int,
+                       max_crops_per_track: int) -> np.ndarray:
     """Which crops of a finished track are kept.
 
     A track with fewer than ``min_track_crops`` crops is dropped (too short to form a

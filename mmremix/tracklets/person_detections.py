@@ -35,8 +35,7 @@ class PersonDetections(NamedTuple):
         Raises:
             ValueError: The shapes do not match (N, 4) and (N,), or a box has x2 <= x1 or y2 <= y1.
         """
-        boxes = np.asarray(boxes, np.float32).reshape(-1, 4) if np.size(boxes) else \
-            np.zeros((0, 4), np.float32)
+        boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
         scores = np.asarray(scores, np.float32).reshape(-1)
         if len(boxes) != len(scores):
             raise ValueError(f'a detector returned {len(boxes)} boxes and {len(scores)} scores')

@@ -17,7 +17,8 @@ def read_mot_ground_truth(gt_file: str) -> np.ndarray:
 
     Returns:
         np.ndarray: (G, 6) float64 rows ``frame_index, id, x1, y1, x2, y2``, frame index 0-based
-        (MOTChallenge frame 1 is 0, as in :class:`~mmremix.tracklets.frame_sources.FrameFolderSource`).
+        (MOTChallenge frame 1 is 0, as in
+        :class:`~mmremix.tracklets.frame_sources.FrameFolderSource`).
 
     Raises:
         FileNotFoundError: ``gt_file`` does not exist.

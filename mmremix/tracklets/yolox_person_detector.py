@@ -29,7 +29,8 @@ class YOLOXPersonDetector:
         score_thr (float): Smallest person score kept, in [0, 1]. Defaults to 0.1.
         nms_iou_thr (float): IoU above which the lower-score box is suppressed. Defaults to 0.45.
         device (str): ``'cpu'`` (``CPUExecutionProvider``) or ``'cuda'``
-            (``CUDAExecutionProvider``, from the ``onnxruntime-gpu`` package). Defaults to ``'cpu'``.
+            (``CUDAExecutionProvider``, from the ``onnxruntime-gpu`` package). Defaults to
+            ``'cpu'``.
         num_threads (int): onnxruntime intra-op threads (0: onnxruntime's choice). Defaults to 1,
             so that a shared machine keeps its other cores.
         person_class (int): Class index of a person. Defaults to 0 (COCO).
@@ -42,7 +43,8 @@ class YOLOXPersonDetector:
             rows do not match the strides.
 
     Example:
-        >>> detector = YOLOXPersonDetector('../shared/weights/yolox_nano_coco.onnx')  # doctest: +SKIP
+        >>> model = '../shared/weights/yolox_nano_coco.onnx'
+        >>> detector = YOLOXPersonDetector(model)  # doctest: +SKIP
         >>> boxes, scores = detector(cv2.imread('frame.jpg'))  # doctest: +SKIP
     """
 

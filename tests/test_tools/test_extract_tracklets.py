@@ -1,4 +1,4 @@
-"""tools/dataset_converters/extract_tracklets.py as a user runs it, and ReMix trained on its output."""
+"""tools/dataset_converters/extract_tracklets.py as a user runs it; ReMix trained on its output."""
 import os
 import subprocess
 import sys

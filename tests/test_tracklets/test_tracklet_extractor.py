@@ -1,4 +1,4 @@
-"""TrackletExtractor on generated videos: track count and purity, the rules of the output, bad input."""
+"""TrackletExtractor on generated videos: track count and purity, output rules, bad input."""
 import csv
 import json
 import logging

@@ -36,7 +36,8 @@ def test_decodes_boxes_scores_and_suppresses(tmp_path):
     out[0, 5, 4], out[0, 5, 5] = 0.9, 0.8  # person score 0.72
     out[0, 6, :4] = [-0.5, 0.5, np.log(2), np.log(4)]  # same box: suppressed (lower score)
     out[0, 6, 4], out[0, 6, 5] = 0.9, 0.5
-    out[0, 17, :4] = [0.5, 0.5, np.log(1), np.log(2)]  # stride 16, grid (1, 0): centre (24, 8), 16 x 32
+    # stride 16, grid (1, 0): centre (24, 8), 16 x 32 input pixels
+    out[0, 17, :4] = [0.5, 0.5, np.log(1), np.log(2)]
     out[0, 17, 4], out[0, 17, 5] = 0.5, 0.4  # 0.2
     out[0, 20, 4], out[0, 20, 5:] = 1.0, 0.05  # a low person score
     out[0, 20, 6] = 0.99  # ... whatever its other classes say

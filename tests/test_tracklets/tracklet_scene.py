@@ -1,9 +1,9 @@
 """Tiny generated videos with known moving persons, and a registered detector stub that finds them.
 
 The persons are saturated coloured rectangles (80 x 32 px, a darker "head" band) moving in straight
-lines, one horizontal lane each (they never overlap), on a grey, slightly noisy background; :class:`ColourBlobDetector` finds them by saturation
-and returns their boxes with Gaussian noise, random misses and random scores, so the tests see
-what a real detector does to a tracker.
+lines, one horizontal lane each (they never overlap), on a grey, slightly noisy background;
+:class:`ColourBlobDetector` finds them by saturation and returns their boxes with Gaussian noise,
+random misses and random scores, so the tests see what a real detector does to a tracker.
 """
 from pathlib import Path
 from typing import Sequence

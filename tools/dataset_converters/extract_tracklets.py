@@ -113,7 +113,8 @@ def main(argv=None) -> dict:
               f'{source["crops"]:>7} {source["seconds"]:>8.1f}')
     print(f'{summary["tracks"]} tracks, {summary["crops"]} crops in {summary["videos"]} output '
           f'videos written to {args.out_dir}')
-    print(f'{summary["frames"]} frames in {summary["seconds"]:.1f} s: {summary["fps"]:.1f} frames/s')
+    print(f'{summary["frames"]} frames in {summary["seconds"]:.1f} s: '
+          f'{summary["fps"]:.1f} frames/s')
     return summary
 
 

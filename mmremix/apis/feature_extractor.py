@@ -250,6 +250,21 @@ class FeatureExtractor:
                   for i in range(0, len(items), self.batch_size))
         return self._forward_chunks(chunks, num_batches)
 
+    def pack(self, inputs: Inputs) -> List[torch.Tensor]:
+        """The test pipeline's output of images, before the data preprocessor.
+
+        Args:
+            inputs: As for :meth:`__call__`, except tensors.
+
+        Returns:
+            list[torch.Tensor]: One (3, H, W) uint8 BGR tensor per image, resized as the model
+            sees it (e.g. to draw it).
+
+        Raises:
+            UnreadableImageError: A path is missing, empty, truncated or not an image.
+        """
+        return self._pack(self._as_items(inputs))
+
     @torch.no_grad()
     def preprocess(self, inputs: Inputs) -> torch.Tensor:
         """The normalised network input of images: the test pipeline, then the preprocessor.

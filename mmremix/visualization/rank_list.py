@@ -195,17 +195,24 @@ def draw_rank_list(query_path: str,
     return canvas
 
 
-def stack_rank_lists(rows: Sequence[np.ndarray], out_file: Optional[str] = None) -> np.ndarray:
+def stack_rank_lists(rows: Sequence[np.ndarray],
+                     out_file: Optional[str] = None,
+                     legend: Optional[Sequence[str]] = None,
+                     style: RankListStyle = RankListStyle()) -> np.ndarray:
     """Stack rank-list rows (from :func:`draw_rank_list`) into one picture, one query per row.
 
-    Narrower rows (fewer matches) are padded on the right with the background colour.
+    Narrower rows (fewer matches) are padded on the right with the background colour. A legend,
+    if given, is written above the rows, one text line each.
 
     Args:
         rows (Sequence[np.ndarray]): (h_i, w_i, 3) uint8 BGR pictures.
         out_file (str, optional): Where to write the picture (folders are created).
+        legend (Sequence[str], optional): Text lines written above the rows.
+        style (RankListStyle): Font and margins of the legend.
 
     Returns:
-        np.ndarray: (sum h_i, max w_i, 3) uint8 BGR picture.
+        np.ndarray: (legend_height + sum h_i, max w_i, 3) uint8 BGR picture, where
+        ``legend_height`` is :func:`legend_height` (0 without a legend).
 
     Raises:
         ValueError: ``rows`` is empty.
@@ -215,10 +222,22 @@ def stack_rank_lists(rows: Sequence[np.ndarray], out_file: Optional[str] = None)
     """
     if len(rows) == 0:
         raise ValueError('stack_rank_lists needs at least one row')
-    tops = np.cumsum([0] + [row.shape[0] for row in rows])
-    picture = np.full((tops[-1], max(row.shape[1] for row in rows), 3), BACKGROUND_COLOR, np.uint8)
-    for top, row in zip(tops, rows):
-        picture[top:top + row.shape[0], :row.shape[1]] = row
+    legend = list(legend or [])
+    top = legend_height(len(legend), style)
+    tops = top + np.cumsum([0] + [row.shape[0] for row in rows])
+    width = max([row.shape[1] for row in rows] +
+                [_text_width(line, style) + 2 * style.margin for line in legend])
+    picture = np.full((tops[-1], width, 3), BACKGROUND_COLOR, np.uint8)
+    for num, line in enumerate(legend, 1):
+        cv2.putText(picture, line, (style.margin, style.margin + num * style.line_height - 2),
+                    FONT, style.font_scale, TEXT_COLOR, 1, cv2.LINE_AA)
+    for row_top, row in zip(tops, rows):
+        picture[row_top:row_top + row.shape[0], :row.shape[1]] = row
     if out_file is not None:
         _write_image(picture, out_file)
     return picture
+
+
+def legend_height(num_lines: int, style: RankListStyle = RankListStyle()) -> int:
+    """Height in pixels of a legend of ``num_lines`` lines (0 for none)."""
+    return style.margin + num_lines * style.line_height if num_lines else 0

@@ -14,7 +14,7 @@ from mmremix.apis import FeatureExtractor
 from mmremix.registry import MODELS
 from mmremix.visualization import RankListStyle, draw_rank_list, stack_rank_lists
 from mmremix.visualization.rank_list import (MATCH_COLOR, MISMATCH_COLOR, QUERY_COLOR,
-                                             UNKNOWN_COLOR)
+                                             UNKNOWN_COLOR, legend_height)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MODEL_CFG = dict(
@@ -35,10 +35,10 @@ def row_width(k):
     return 6 + (k + 1) * (96 + 6) + 12
 
 
-def frame_pixel(img, row, col):
-    """The colour of the top-left frame pixel of a cell (col 0: the query)."""
+def frame_pixel(img, row, col, top=0):
+    """The colour of the top-left frame pixel of a cell (col 0: the query); rows start at top."""
     x0 = 6 + col * (96 + 6) + (12 if col else 0) + (96 - FRAME_W) // 2
-    return tuple(int(v) for v in img[row * ROW_H + 6 + 1, x0 + 1])
+    return tuple(int(v) for v in img[top + row * ROW_H + 6 + 1, x0 + 1])
 
 
 @pytest.fixture
@@ -84,6 +84,9 @@ def test_retrieval_demo_writes_ranks(gallery, tmp_path):
     (tmp_path / 'query').mkdir()
     # a byte-identical copy of the pid-2 gallery image, under a Market name of another camera
     same = shutil.copy(gallery / GALLERY[1], tmp_path / 'query' / '0002_c5s1_000009_01.jpg')
+    # the same image in the gallery, of the query's pid and camera: the metric ignores it, so the
+    # demo must leave it out (it would be a perfect "match" at distance 0)
+    own_camera = shutil.copy(same, gallery / '0002_c5s1_000010_01.jpg')
     unnamed = tmp_path / 'query' / 'street.jpg'
     cv2.imwrite(str(unnamed), np.random.default_rng(1).integers(0, 256, (64, 32, 3), np.uint8))
     out_dir = tmp_path / 'out'
@@ -95,7 +98,9 @@ def test_retrieval_demo_writes_ranks(gallery, tmp_path):
     assert proc.returncode == 0, proc.stderr
 
     results = json.loads((out_dir / 'ranks.json').read_text())
-    assert [(r['query'], r['pid']) for r in results] == [(str(same), 2), (str(unnamed), None)]
+    assert [(r['query'], r['pid'], r['camid'], r['left_out']) for r in results] == [
+        (str(same), 2, 4, 1), (str(unnamed), None, None, 0)]
+    assert str(own_camera) not in [r['file'] for r in results[0]['ranks']]
     for result in results:
         assert [r['rank'] for r in result['ranks']] == [1, 2, 3]
         dists = [r['distance'] for r in result['ranks']]
@@ -106,13 +111,16 @@ def test_retrieval_demo_writes_ranks(gallery, tmp_path):
     assert [r['match'] for r in others] == [False, False]
     assert [r['match'] for r in results[1]['ranks']] == [None] * 3
     # the distances are 1 - cosine similarity of the API's features
-    gallery_paths = [str(gallery / name) for name in GALLERY]
+    gallery_paths = [str(gallery / name) for name in GALLERY] + [str(own_camera)]
     feats = FeatureExtractor(str(config_file), str(ckpt))([str(unnamed)] + gallery_paths)
     expected = np.sort(1 - feats[1:] @ feats[0])[:3]
     np.testing.assert_allclose([r['distance'] for r in results[1]['ranks']], expected, atol=1e-5)
 
     picture = cv2.imread(str(out_dir / 'ranks.png'))
-    assert picture.shape == (2 * ROW_H, row_width(3), 3)
-    assert [frame_pixel(picture, 0, col) for col in range(4)] == [
+    top = legend_height(4)  # the legend: frame colours and what was left out
+    assert picture.shape == (top + 2 * ROW_H, row_width(3), 3)
+    assert (picture[:top] != 255).any()
+    assert [frame_pixel(picture, 0, col, top) for col in range(4)] == [
         QUERY_COLOR, MATCH_COLOR, MISMATCH_COLOR, MISMATCH_COLOR]
-    assert [frame_pixel(picture, 1, col) for col in range(4)] == [QUERY_COLOR] + [UNKNOWN_COLOR] * 3
+    assert [frame_pixel(picture, 1, col, top) for col in range(4)] == \
+        [QUERY_COLOR] + [UNKNOWN_COLOR] * 3

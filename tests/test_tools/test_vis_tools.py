@@ -2,6 +2,7 @@
 import importlib.util
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -104,12 +105,12 @@ def test_vis_clusters_end_to_end(runs):
     # (16 + 32) x (2 * 4 * 16 + 4)
     picture = cv2.imread(str(runs['clusters']))
     assert picture.shape == (48, 132, 3)
-    assert f'({picture.shape[0]} x {picture.shape[1]} pixels)' in stdout
+    assert f'(132 x 48 pixels, width x height)' in stdout
 
 
 def test_vis_activation_end_to_end(runs):
     stdout = runs['stdout']['activation']
-    peaks = re.findall(r'peak at \(row (\d+), col (\d+)\) of 64 x 32, mean ([\d.]+)', stdout)
+    peaks = re.findall(r'peak at \(row (\d+), col (\d+)\) of 64 x 32 \(height x width\), mean ([\d.]+)', stdout)
     assert len(peaks) == 2
     assert all(0 <= int(r) < 64 and 0 <= int(c) < 32 and 0 < float(m) <= 1 for r, c, m in peaks)
     # two (image, overlay) blocks side by side: (16 + 32) x (2 * 2 * 16 + 4)
@@ -120,6 +121,34 @@ def test_vis_activation_end_to_end(runs):
                              interpolation='nearest')
     assert (picture[16:48, 0:16] == expected).all()
     assert not (picture[16:48, 16:32] == expected).all()  # the overlay differs
+
+
+def test_vis_activation_takes_a_folder_and_names_an_unreadable_image(setup, tmp_path):
+    folder = tmp_path / 'images'
+    folder.mkdir()
+    for query in sorted((setup['root'] / 'query').glob('*.jpg'))[:2]:
+        shutil.copy(query, folder)
+    bad = folder / 'zz_bad.jpg'
+    bad.write_bytes(b'not a jpeg')
+    proc = subprocess.run(
+        [sys.executable, str(TOOLS / 'vis_activation.py'), setup['config'], setup['checkpoint'],
+         str(folder), '--out', str(tmp_path / 'a.png')],
+        cwd=REPO_ROOT, env=dict(os.environ, OMP_NUM_THREADS='1'), capture_output=True,
+        text=True, timeout=180)
+    assert proc.returncode == 1
+    # the cause is the last line, naming the file and the problem
+    assert proc.stderr.strip().splitlines()[-1] == (
+        f'vis_activation.py: error: UnreadableImageError: Cannot read the image {bad}: cannot be '
+        'decoded as an image (truncated or corrupt). Replace the file or leave it out of the '
+        'inputs')
+    bad.unlink()
+    proc = subprocess.run(
+        [sys.executable, str(TOOLS / 'vis_activation.py'), setup['config'], setup['checkpoint'],
+         str(folder), '--out', str(tmp_path / 'new' / 'a.png')],
+        cwd=REPO_ROOT, env=dict(os.environ, OMP_NUM_THREADS='1'), capture_output=True,
+        text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.count('peak at') == 2 and (tmp_path / 'new' / 'a.png').is_file()
 
 
 def test_vis_clusters_names_a_missing_single_camera_dataset(setup, monkeypatch, capsys):

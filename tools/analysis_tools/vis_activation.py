@@ -11,18 +11,18 @@ Examples:
     python tools/analysis_tools/vis_activation.py \
         configs/remix/remix_r18-narrow_1xb64-6e_synthetic_64x32.py \
         work_dirs/quick_remix/epoch_6.pth data/synthetic_reid/query/*.jpg --out activation.png
+    python tools/analysis_tools/vis_activation.py CONFIG CKPT path/to/folder --out activation.png
 """
 import argparse
 import os.path as osp
 
 import numpy as np
 import torch
-from mmengine.config import Config, DictAction
-from mmengine.dataset import Compose, pseudo_collate
-from mmengine.runner import load_checkpoint
+from mmengine.config import DictAction
 
-from mmremix.registry import MODELS
-from mmremix.utils import register_all_modules
+from mmremix.apis import FeatureExtractor, collect_image_paths, init_model
+from mmremix.utils.atomic_file import atomic_output
+from mmremix.utils.cli import run_tool
 from mmremix.visualization.activation_map import grad_cam, overlay_heatmap
 from mmremix.visualization.cluster_gallery import draw_cluster_gallery
 
@@ -34,7 +34,9 @@ def parse_args() -> argparse.Namespace:
         description='Draw activation maps of a Re-ID encoder over images (mmremix)')
     parser.add_argument('config', help='config file (its test_pipeline and model are used)')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('images', nargs='+', help='image files')
+    parser.add_argument('images', nargs='+', help='image files and/or folders of images')
+    parser.add_argument('--recursive', action='store_true',
+                        help='also take the images of the sub-folders of folder inputs')
     parser.add_argument('--out', required=True, help='output picture, e.g. activation.png')
     parser.add_argument('--method', choices=sorted(METHODS), default='gradcam',
                         help='activation map method')
@@ -48,41 +50,37 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     if args.columns < 1:
         parser.error(f'--columns must be >= 1, got {args.columns}')
-    missing = [path for path in args.images if not osp.isfile(path)]
+    missing = [path for path in args.images if not osp.exists(path)]
     if missing:
-        parser.error(f'image file(s) not found: {", ".join(missing)}')
+        parser.error(f'image file(s) or folder(s) not found: {", ".join(missing)}')
     return args
 
 
 def main() -> None:
     args = parse_args()
-    register_all_modules()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if cfg.get('test_pipeline') is None:
+    model = init_model(args.config, args.checkpoint, device=args.device,
+                       cfg_options=args.cfg_options)
+    if model.cfg.get('test_pipeline') is None:
         raise KeyError(f'{args.config} has no test_pipeline (load, resize, PackReIDInputs)')
-    pipeline = Compose(cfg.test_pipeline)
-
-    model = MODELS.build(cfg.model)
-    load_checkpoint(model, args.checkpoint, map_location='cpu')
-    model.to(args.device).eval()
-
-    batch = pseudo_collate([pipeline(dict(img_path=path)) for path in args.images])
-    inputs = model.data_preprocessor(batch, False)['inputs']
+    extractor = FeatureExtractor(model, pipeline=model.cfg.test_pipeline)
+    paths = collect_image_paths(args.images, recursive=args.recursive)
+    packed = extractor.pack(paths)
+    inputs = model.data_preprocessor(dict(inputs=packed), False)['inputs']
     maps = METHODS[args.method](model.test_encoder, inputs).cpu()
 
     groups = []
-    for path, packed, cam in zip(args.images, batch['inputs'], maps):
-        image = np.ascontiguousarray(packed.permute(1, 2, 0).numpy())  # BGR uint8, as packed
+    for path, image, cam in zip(paths, packed, maps):
+        image = np.ascontiguousarray(image.permute(1, 2, 0).numpy())  # BGR uint8, as packed
         groups.append((osp.basename(path), [image, overlay_heatmap(image, cam.numpy())]))
         row, col = divmod(int(torch.argmax(cam)), cam.size(1))
-        print(f'{path}: peak at (row {row}, col {col}) of {cam.size(0)} x {cam.size(1)}, '
-              f'mean {float(cam.mean()):.3f}')
-    picture = draw_cluster_gallery(groups, args.out, cell_size=tuple(args.cell_size),
-                                   columns=min(args.columns, len(groups)))
-    print(f'Saved {osp.abspath(args.out)} ({picture.shape[0]} x {picture.shape[1]} pixels)')
+        print(f'{path}: peak at (row {row}, col {col}) of {cam.size(0)} x {cam.size(1)} '
+              f'(height x width), mean {float(cam.mean()):.3f}')
+    with atomic_output(args.out) as tmp:
+        picture = draw_cluster_gallery(groups, tmp, cell_size=tuple(args.cell_size),
+                                       columns=min(args.columns, len(groups)))
+    print(f'Saved {osp.abspath(args.out)} ({picture.shape[1]} x {picture.shape[0]} pixels, '
+          'width x height)')
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main, 'vis_activation.py')

@@ -31,6 +31,7 @@ from torch.utils.data import DataLoader, Subset
 from mmremix.clustering import cluster_videos
 from mmremix.registry import DATASETS, HOOKS, MODELS
 from mmremix.utils import register_all_modules
+from mmremix.utils.cli import run_tool
 from mmremix.visualization.cluster_gallery import draw_cluster_gallery
 
 
@@ -161,8 +162,9 @@ def main() -> None:
                          '--seed / --videos, or another checkpoint)')
     picture = draw_cluster_gallery(groups, args.out, cell_size=tuple(args.cell_size),
                                    columns=videos.size)
-    print(f'Saved {osp.abspath(args.out)} ({picture.shape[0]} x {picture.shape[1]} pixels)')
+    print(f'Saved {osp.abspath(args.out)} ({picture.shape[1]} x {picture.shape[0]} pixels, '
+          'width x height)')
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main, 'vis_clusters.py')

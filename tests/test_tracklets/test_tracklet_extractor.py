@@ -69,7 +69,9 @@ def test_output_reads_as_single_camera_videos(scene_video, tmp_path):
     by_folder = SingleCameraVideos(str(videos))
     by_ann = SingleCameraVideos(str(videos), ann_file='ann_file.txt')
     assert len(by_folder) == len(by_ann) > 0
-    assert [d['img_path'] for d in by_folder.data_list] == [d['img_path'] for d in by_ann.data_list]
+    paths = [[d.get_data_info(i)['img_path'] for i in range(len(d))] for d in (by_folder, by_ann)]
+    assert paths[0] == paths[1]
+    assert all(path.startswith(str(videos)) and path.endswith('.jpg') for path in paths[0])
     assert by_folder.num_videos == by_ann.num_videos >= 2
     summary = json.loads((tmp_path / 'out' / 'summary.json').read_text())
     assert summary['videos'] == by_folder.num_videos

@@ -5,7 +5,7 @@
 #       ../shared/weights/mobilenetv2_imagenet_torchvision.pt checkpoints/mobilenetv2_imagenet_mmpretrain.pth
 _base_ = [
     '../_base_/models/reid_mobilenetv2.py',
-    '../_base_/datasets/market1501_split_cuhk03val_128x64.py',
+    '../_base_/datasets/train_market1501-split_128x64.py',
     '../_base_/schedules/adam_cpu_3e.py',
     '../_base_/default_runtime.py',
 ]

@@ -6,5 +6,5 @@ train_dataloader = dict(
     dataset=dict(single_camera=None))
 custom_hooks = [
     dict(type='MomentumEncoderHook'),
-    dict(type='ReMixRefreshHook', pipeline={{_base_.test_pipeline}}, single_to_multi_ratio=0.0),
+    dict(type='ReMixRefreshHook', pipeline=_base_.pipelines.test_pipeline, single_to_multi_ratio=0.0),
 ]

@@ -1,15 +1,6 @@
-# ReMix with a MobileNetV2 encoder (1280-d), GeM pooling and BNNeck: the CPU-sized model.
+# ReMix with a MobileNetV2 encoder (1280-d): the CPU-sized model. The ImageNet weights come from
+# ../shared/weights through tools/model_converters/mobilenetv2_torchvision_to_mmpretrain.py (README).
+_base_ = ['./remix.py']
 model = dict(
-    type='ReMix',
-    data_preprocessor=dict(type='ReIDDataPreprocessor', to_rgb=True),
     backbone=dict(type='MobileNetV2', widen_factor=1.0, out_indices=(7, )),
-    neck=dict(type='GeneralizedMeanPooling'),
-    in_channels=1280,
-    momentum=0.999,  # m; MMEngine's EMA momentum is 1 - m
-    centroid_momentum=0.9,  # mu
-    loss_instance=dict(type='InstanceLoss', temperature=0.1, loss_weight=1.0),
-    loss_augmentation=dict(type='AugmentationLoss', temperature=0.1, loss_weight=1.0),
-    loss_centroids=dict(type='CentroidsLoss', temperature=0.05, loss_weight=1.0),
-    loss_camera_centroids=dict(
-        type='CameraCentroidsLoss', temperature=0.07, num_hard_negatives=50, loss_weight=1.0),
-    test_cfg=dict(feature='momentum', flip=False))
+    in_channels=1280)

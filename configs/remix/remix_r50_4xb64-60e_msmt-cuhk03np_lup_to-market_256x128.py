@@ -1,0 +1,7 @@
+# Leave-one-out at paper scale: ReMix trained on MSMT17 + CUHK03-NP (multi-camera) and LUPerson-style
+# videos, tested on the held-out Market-1501 (query / gallery); the rest as remix_r50.py.
+_base_ = ['./remix_r50.py']
+train_dataloader = dict(dataset=dict(multi_camera=dict(
+    datasets=[_base_.msmt17_train, _base_.cuhk03np_train])))
+test_dataloader = val_dataloader = dict(dataset=dict(datasets=[_base_.market1501_test]))
+test_evaluator = val_evaluator = dict(unseen_targets=['market1501'])

@@ -1,5 +1,5 @@
-"""Fewer log lines a user learns to ignore: MMEngine's per-parameter optimiser lines, a GPU count on
-machines without GPUs, and mmcv's warning about its pillow colour backend.
+"""Fewer log lines a user learns to ignore: MMEngine's per-parameter optimiser lines and mmcv's
+warning about its pillow colour backend.
 
 MMEngine's optimiser constructor logs one WARNING per frozen parameter (``... is skipped since its
 requires_grad=False``: ReMix's momentum encoder is frozen on purpose, 64 lines for the quick start)
@@ -10,8 +10,6 @@ line with their counts instead. Source: design choice of mmremix.
 import logging
 import re
 import warnings
-
-import torch
 
 #: mmcv's ``adjust_color`` (ColorJitter's saturation) warns at every worker start that its pillow
 #: backend uses only ``alpha``; mmpretrain calls it with ``beta = 1 - alpha``, which is what the
@@ -26,9 +24,8 @@ class OptimizerLogSummary(logging.Filter):
     """A logger filter that replaces MMEngine's per-parameter optimiser lines by one summary line.
 
     The summary (INFO) is logged before the first other record that follows the dropped lines,
-    e.g. ``optimizer: 64 parameters with requires_grad=False are not optimised (momentum_encoder:
-    64); paramwise_cfg set weight_decay=0.0 on 41 parameters``. On a machine without CUDA the
-    runtime-environment block says ``processes`` instead of MMEngine's ``GPU number``.
+    e.g. ``optimizer: 64 parameters with requires_grad=False are not optimised (encoder: 1,
+    momentum_encoder: 63); paramwise_cfg set weight_decay=0.0 on 41 parameters``.
 
     Args:
         logger (logging.Logger): The logger to filter (the runner's ``MMLogger``); the filter adds
@@ -60,8 +57,6 @@ class OptimizerLogSummary(logging.Filter):
         if self.pending:
             self.pending = False
             self.logger.info(self.summary())
-        if 'GPU number:' in message and not torch.cuda.is_available():
-            record.msg, record.args = message.replace('GPU number:', 'processes:'), ()
         return True
 
     def summary(self) -> str:

@@ -39,7 +39,7 @@ class SingleCameraVideos(UnreadableImageMixin, ColumnStorageMixin, BaseDataset):
     folder on every rank at every start. The ``ann_file`` is read vectorised
     (:func:`~mmremix.datasets.video_ann_file.read_video_ann_file`) and the items are held as
     columns (:class:`~mmremix.datasets.column_storage.ColumnStorageMixin`: the paths packed in
-    one byte buffer, int64 video ids): 4.2M lines build in about 10 s and 0.4 GB
+    one byte buffer, int64 video ids): 4.2M lines build in about 4 s and 0.4 GB
     (``benchmarks/bench_dataset_scale.py``; design choice of mmremix).
 
     Args:

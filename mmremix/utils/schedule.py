@@ -19,8 +19,9 @@ def fit_schedule_to_max_epochs(cfg: Config, config_max_epochs: int) -> List[str]
 
     Every epoch-based entry of ``cfg.param_scheduler`` (``by_epoch`` True, the default) whose
     ``end`` was the config file's ``max_epochs`` is moved to ``cfg.train_cfg.max_epochs`` (and its
-    ``T_max``, when it equals ``end - begin``, with it). Entries the user set to end earlier are
-    kept. Iteration-based entries are not changed. (MMEngine's loop evaluates the last epoch
+    ``T_max``, when it equals ``end - begin``, with it); such an entry that would begin after the
+    new last epoch (the cosine after a warm-up, in a run as short as the warm-up) is dropped.
+    Entries the user set to end earlier are kept. Iteration-based entries are not changed. (MMEngine's loop evaluates the last epoch
     whatever ``val_interval`` says.)
 
     Args:
@@ -31,35 +32,38 @@ def fit_schedule_to_max_epochs(cfg: Config, config_max_epochs: int) -> List[str]
         list[str]: One line per change, e.g. ``'param_scheduler[1] (CosineAnnealingLR): end 3 -> 2'``.
 
     Raises:
-        ValueError: If an epoch-based scheduler would still begin or end after the new last epoch
-            (it was not one ending with the run); the message names the entry and the override to
-            add, e.g. ``param_scheduler.0.end=1``.
+        ValueError: If an epoch-based scheduler that did not end with the run (a warm-up) ends
+            after the new last epoch; the message names the entry and the override to add, e.g.
+            ``param_scheduler.0.end=1``.
     """
     max_epochs = (cfg.get('train_cfg') or {}).get('max_epochs')
     if max_epochs is None or config_max_epochs is None or max_epochs == config_max_epochs:
         return []
-    schedulers = cfg.get('param_scheduler') or []
-    schedulers = [schedulers] if isinstance(schedulers, dict) else list(schedulers)
-    changes = []
-    for idx, scheduler in enumerate(schedulers):
+    schedulers = cfg.get('param_scheduler')
+    if not schedulers:
+        return []
+    single = isinstance(schedulers, dict)
+    kept, changes = [], []
+    for idx, scheduler in enumerate([schedulers] if single else list(schedulers)):
         if not isinstance(scheduler, dict) or not scheduler.get('by_epoch', True):
+            kept.append(scheduler)
             continue
         name = f'param_scheduler[{idx}] ({scheduler.get("type")})'
         begin, end = scheduler.get('begin', 0), scheduler.get('end', math.inf)
+        if end == config_max_epochs and begin >= max_epochs:
+            changes.append(f'{name} dropped: it begins at epoch {begin}, after the run\'s last')
+            continue
         if end == config_max_epochs:
             scheduler['end'] = max_epochs
             if scheduler.get('T_max') == end - begin:
                 scheduler['T_max'] = max_epochs - begin
             changes.append(f'{name}: end {end} -> {max_epochs}')
-            end = max_epochs
-        if begin >= max_epochs or (end != math.inf and end > max_epochs):
+        elif end != math.inf and end > max_epochs:
             raise ValueError(
                 f'train_cfg.max_epochs={max_epochs}, but {name} runs from epoch {begin} to {end}: '
                 f'the schedule of the config ({config_max_epochs} epochs) does not fit. Set its '
                 f'epochs too, e.g. --cfg-options param_scheduler.{idx}.end=... (and the begin of '
-                'the entries after it), or keep max_epochs >= '
-                f'{end if end != math.inf else begin + 1}.')
-        if begin >= end:
-            raise ValueError(f'train_cfg.max_epochs={max_epochs} leaves {name} empty (begin '
-                             f'{begin}, end {end}); set param_scheduler.{idx}.begin / end')
+                f'the entries after it), or keep max_epochs >= {end}.')
+        kept.append(scheduler)
+    cfg.param_scheduler = kept[0] if single and kept else kept
     return changes

@@ -122,3 +122,9 @@ def test_every_dataloader_gets_the_exit_with_parent_worker_init(tmp_path):
         assert cfg[key].worker_init_fn == dict(type=WORKER_INIT_NAME, seed=0,
                                                diff_rank_seed=False,
                                                disable_subprocess_warning=False)
+
+
+def test_a_run_as_short_as_the_warm_up_drops_the_cosine(tmp_path):
+    cfg = config(QUICK_START, '--work-dir', str(tmp_path), '--cfg-options',
+                 'train_cfg.max_epochs=1')
+    assert [(s['type'], s['end']) for s in cfg.param_scheduler] == [('LinearLR', 1)]

@@ -69,6 +69,10 @@ class SingleCameraVideos(UnreadableImageMixin, ColumnStorageMixin, BaseDataset):
         FileNotFoundError: At loading, ``data_root`` or ``ann_file`` is missing (names it and the
             layout).
 
+    Attributes:
+        video_names (list[str]): Name of every kept video, indexed by ``video_id`` (after
+            loading).
+
     Example:
         >>> from mmremix.datasets import SingleCameraVideos
         >>> videos = SingleCameraVideos('data/lup/videos')  # doctest: +SKIP

@@ -49,7 +49,7 @@ def test_grad_cam_follows_the_gradient_weighted_channel():
     inputs = torch.zeros(1, 3, 12, 10)
     inputs[0, 0, 2:5, 2:5] = 1.0
     inputs[0, 1, 8:11, 6:9] = 5.0
-    cam = grad_cam(ChannelZeroEncoder(), inputs)[0]
+    cam = grad_cam(ChannelZeroEncoder(), inputs, target='embedding')[0]
     assert cam.shape == (12, 10) and cam.dtype == torch.float32
     # weights: w0 = 2 / (12 * 10) > 0, w1 = 0, so cam = box3(patch A) / 9
     assert divmod(int(cam.argmax()), 10) == (3, 3)
@@ -58,6 +58,32 @@ def test_grad_cam_follows_the_gradient_weighted_channel():
     assert cam[1, 1] == pytest.approx(1 / 9)  # diagonal neighbour of the corner
     assert cam[1, 3] == pytest.approx(3 / 9)
     assert cam[0, 0] == 0 and cam[7:12, 5:10].abs().max() == 0  # nothing at patch B
+
+
+def test_pooled_target_weighs_every_channel_it_pools():
+    # the pooled feature holds both channels (mean over 12 x 10): patch B (5 x brighter) peaks
+    inputs = torch.zeros(1, 3, 12, 10)
+    inputs[0, 0, 2:5, 2:5] = 1.0
+    inputs[0, 1, 8:11, 6:9] = 5.0
+    cam = grad_cam(ChannelZeroEncoder(), inputs)[0]
+    assert divmod(int(cam.argmax()), 10) == (9, 7)
+    assert cam[3, 3] == pytest.approx(1 / 25)  # w ~ pooled value: 9/120 vs 45/120, box sums 9, 45
+    with pytest.raises(ValueError, match="target must be one of \\['embedding', 'pooled'\\]"):
+        grad_cam(ChannelZeroEncoder(), inputs, target='norm')
+
+
+def test_embedding_target_is_zeroed_by_a_centring_bnneck():
+    # Issue 13: a BNNeck whose running mean lies above the pooled features (as after training)
+    # gives every channel a negative Grad-CAM weight on the embedding: all-zero maps. The pooled
+    # target is not affected.
+    encoder = tiny_encoder().eval()
+    inputs = torch.randn(4, 3, 64, 32, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        pooled = encoder(inputs)[0]
+        encoder.bnneck.bn.running_mean.copy_(pooled.max(dim=0).values + 1.0)
+    assert grad_cam(encoder, inputs, target='embedding').abs().max() == 0
+    cams = grad_cam(encoder, inputs)
+    assert (cams.flatten(1).amax(dim=1) == 1).all()
 
 
 def test_grad_cam_on_tiny_resnet_shapes_range_and_batch_independence():

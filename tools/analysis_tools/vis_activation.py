@@ -1,9 +1,10 @@
 """Draw activation maps of a Re-ID model's retrieval encoder over query images (Fig. 5).
 
-Each image goes through the config's ``test_pipeline`` (resize) and the model's data preprocessor;
+Each image goes through the config's test pipeline (resize) and the model's data preprocessor;
 the activation map of the retrieval network (``model.test_encoder``: the momentum encoder of ReMix
-by default) is computed by Grad-CAM on the backbone's last feature map, with the image's own
-embedding norm as the target (:func:`mmremix.visualization.activation_map.grad_cam`). The picture
+by default) is computed by Grad-CAM on the backbone's last feature map, with the norm of the image's
+pooled feature (before the BNNeck) as the target (:func:`mmremix.visualization.activation_map.grad_cam`,
+which says why not the embedding's). The picture
 shows every image, as the network saw it, beside its heat-map overlay (red = high). One line per
 image is printed: the peak position and the mean of its map.
 
@@ -21,6 +22,7 @@ import torch
 from mmengine.config import DictAction
 
 from mmremix.apis import FeatureExtractor, collect_image_paths, init_model
+from mmremix.apis.input_size import test_pipeline_of
 from mmremix.utils.atomic_file import atomic_output
 from mmremix.utils.cli import run_tool
 from mmremix.visualization.activation_map import grad_cam, overlay_heatmap
@@ -40,6 +42,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--out', required=True, help='output picture, e.g. activation.png')
     parser.add_argument('--method', choices=sorted(METHODS), default='gradcam',
                         help='activation map method')
+    parser.add_argument('--target', choices=['pooled', 'embedding'], default='pooled',
+                        help='Grad-CAM target: the norm of the pooled feature before the BNNeck '
+                        '(default) or of the post-BNNeck embedding, whose centring zeroes most '
+                        'maps (see mmremix.visualization.activation_map.grad_cam)')
     parser.add_argument('--columns', type=int, default=4,
                         help='image / overlay pairs per row of the picture')
     parser.add_argument('--cell-size', type=int, nargs=2, default=(128, 64),
@@ -60,13 +66,15 @@ def main() -> None:
     args = parse_args()
     model = init_model(args.config, args.checkpoint, device=args.device,
                        cfg_options=args.cfg_options)
-    if model.cfg.get('test_pipeline') is None:
-        raise KeyError(f'{args.config} has no test_pipeline (load, resize, PackReIDInputs)')
-    extractor = FeatureExtractor(model, pipeline=model.cfg.test_pipeline)
+    pipeline = test_pipeline_of(model.cfg)
+    if pipeline is None:
+        raise KeyError(f'{args.config} has no test_dataloader.dataset.pipeline nor test_pipeline '
+                       '(load, resize, PackReIDInputs)')
+    extractor = FeatureExtractor(model, pipeline=pipeline)
     paths = collect_image_paths(args.images, recursive=args.recursive)
     packed = extractor.pack(paths)
     inputs = model.data_preprocessor(dict(inputs=packed), False)['inputs']
-    maps = METHODS[args.method](model.test_encoder, inputs).cpu()
+    maps = METHODS[args.method](model.test_encoder, inputs, target=args.target).cpu()
 
     groups = []
     for path, image, cam in zip(paths, packed, maps):

@@ -8,9 +8,13 @@ import functools
 import warnings
 from typing import Optional, Tuple
 
-import faiss
 import numpy as np
 import scipy.sparse as sp
+
+try:
+    import faiss
+except ImportError:  # an install without the cpu / gpu / tests extra: say which to add when used
+    faiss = None
 
 __all__ = [
     'STORED_ZERO_DISTANCE', 'l2_normalize', 'knn_search', 'knn_edges', 'pair_inner_products',
@@ -41,14 +45,31 @@ def l2_normalize(features: np.ndarray) -> np.ndarray:
 
     Raises:
         ValueError: If ``features`` is not a 2-D floating-point array.
+        ImportError: If faiss is not installed (:func:`_require_faiss`).
     """
     features = np.asarray(features)
     if features.ndim != 2 or not np.issubdtype(features.dtype, np.floating):
         raise ValueError('l2_normalize: `features` must be a 2-D float array (N, D), got shape '
                          f'{features.shape} and dtype {features.dtype}')
+    _require_faiss()
     normalized = np.array(features, dtype=np.float32, order='C', copy=True)
     faiss.normalize_L2(normalized)
     return normalized
+
+
+def _require_faiss() -> None:
+    """Raise a clear ImportError when no faiss package is installed.
+
+    faiss is an extra, not a runtime requirement, because faiss-cpu and faiss-gpu-cu12 both
+    install the ``faiss`` module and must never be installed together (setup.py).
+
+    Raises:
+        ImportError: Naming the extras that bring faiss.
+    """
+    if faiss is None:
+        raise ImportError('mmremix needs faiss for the k-nearest-neighbour search of the refresh: '
+                          'install it with `pip install -e ".[cpu]"` (faiss-cpu) or '
+                          '`pip install -e ".[gpu]"` (faiss-gpu-cu12, CUDA 12), never both')
 
 
 @functools.lru_cache(maxsize=1)
@@ -89,6 +110,7 @@ def knn_search(features: np.ndarray,
 
     Raises:
         ValueError: If ``features`` is not a non-empty 2-D float32 array or ``k`` is out of range.
+        ImportError: If faiss is not installed (:func:`_require_faiss`).
     """
     if features.ndim != 2 or features.shape[0] == 0 or features.dtype != np.float32:
         raise ValueError('knn_search: `features` must be a non-empty float32 array (N, D), got '
@@ -97,6 +119,7 @@ def knn_search(features: np.ndarray,
     if not 1 <= k <= num:
         raise ValueError(f'knn_search: `k` must be in [1, N={num}], got {k}')
     features = np.ascontiguousarray(features)
+    _require_faiss()
     if use_gpu and faiss.get_num_gpus() > 0:
         index = faiss.GpuIndexFlatIP(_gpu_resources(), features.shape[1])
     else:

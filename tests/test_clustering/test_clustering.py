@@ -119,6 +119,15 @@ def test_knn_errors():
         knn_search(feats.astype(np.float64), 2)
 
 
+def test_knn_without_faiss_names_the_extras(monkeypatch):
+    from mmremix.clustering import knn
+    monkeypatch.setattr(knn, 'faiss', None)
+    features = np.eye(3, dtype=np.float32)
+    for call in (lambda: knn.knn_search(features, 2), lambda: knn.l2_normalize(features)):
+        with pytest.raises(ImportError, match=r'\.\[cpu\].*\.\[gpu\].*never both'):
+            call()
+
+
 def test_knn_edges_symmetrised():
     # 0 -> 1, 1 -> 2, 2 -> 1: undirected edges {0, 1} and {1, 2}, each once with row < col.
     knn = np.array([[0, 1], [1, 2], [2, 1]])

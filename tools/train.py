@@ -57,7 +57,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
             follow (see :func:`mmremix.utils.schedule.fit_schedule_to_max_epochs`), or
             ``--auto-scale-lr`` with a config without ``auto_scale_lr.base_batch_size``.
         FileNotFoundError: ``--resume`` and nothing to resume from.
-        FileExistsError: A new run in a work dir that holds another run's checkpoints.
+        FileExistsError: A new run in a work dir that holds another config's checkpoints.
     """
     config_max_epochs = (cfg.get('train_cfg') or {}).get('max_epochs')
     cfg.launcher = args.launcher
@@ -79,7 +79,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
             raise ValueError(f'--auto-scale-lr: {args.config} has no auto_scale_lr.base_batch_size '
                              '(the total batch size its learning rate is set for)')
         cfg.auto_scale_lr.enable = True
-    resume_from = check_work_dir(cfg.work_dir, args.resume)
+    resume_from = check_work_dir(cfg.work_dir, args.resume, args.config)
     if resume_from is not None:
         cfg.resume, cfg.load_from = True, resume_from
     if not torch.cuda.is_available():

@@ -1,6 +1,7 @@
 """tools/train.py's config handling (issue 13): the schedule follows max_epochs, resume and work dirs."""
 import importlib.util
 import math
+import os.path as osp
 from pathlib import Path
 
 import pytest
@@ -101,10 +102,16 @@ def test_resume_finds_the_last_checkpoint(tmp_path):
 def test_new_run_never_repoints_another_runs_last_checkpoint(tmp_path):
     (tmp_path / 'epoch_6.pth').write_bytes(b'')
     (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_6.pth'))
-    with pytest.raises(FileExistsError, match='already holds the checkpoints of an earlier run'):
+    with pytest.raises(FileExistsError, match='already holds the checkpoints of a run of another'):
         config(QUICK_START, '--work-dir', str(tmp_path))
     with pytest.raises(FileExistsError):
         config(R50, '--work-dir', str(tmp_path), '--launcher', 'pytorch')
+    # a re-run of the config whose dump the work dir holds is the usual re-run: allowed, warned
+    (tmp_path / osp.basename(QUICK_START)).write_text('')
+    cfg = config(QUICK_START, '--work-dir', str(tmp_path))
+    assert not cfg.get('resume') and cfg.work_dir == str(tmp_path)
+    with pytest.raises(FileExistsError):
+        config(R50, '--work-dir', str(tmp_path))
 
 
 def test_default_work_dir_is_per_config_and_launcher_independent(monkeypatch, tmp_path):

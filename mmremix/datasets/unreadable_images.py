@@ -136,10 +136,14 @@ class UnreadableImageMixin:
                     raise
                 described = f'{self._describe_item(current)}: {problem}'
                 if self.on_unreadable_at(idx) != 'skip':
-                    raise UnreadableImageError(
-                        f'{described}. Replace or remove the file, or set '
-                        "on_unreadable='skip' in the training dataset's config to load another "
-                        'image of the same identity instead') from err
+                    if 'is_query' in info:  # a test item: skipping would change the benchmark
+                        advice = ('Replace the file (evaluation images are never substituted: '
+                                  "on_unreadable='skip' applies to training items only)")
+                    else:
+                        advice = ("Replace or remove the file, or set on_unreadable='skip' in "
+                                  "the training dataset's config to load another image of the "
+                                  'same identity instead')
+                    raise UnreadableImageError(f'{described}. {advice}') from err
                 self._unreadable_found[current] = info['img_path']
                 substitute, identity = self._substitute(idx, described)
                 print_log(

@@ -69,6 +69,17 @@ def test_unreadable_image_raises_naming_file_item_and_dataset(market_root, item,
     assert isinstance(err.value, OSError)
 
 
+def test_corrupt_test_image_advice_is_not_the_training_config(market_root):
+    truncate(market_root / 'query' / '0005_c1s1_000001_00.jpg')
+    dataset = Market1501(str(market_root), split='test', pipeline=LOAD)
+    with pytest.raises(UnreadableImageError) as err:
+        dataset[0]
+    message = str(err.value)
+    assert '0005_c1s1_000001_00.jpg' in message and 'Replace the file' in message
+    assert "training dataset's config" not in message
+    assert 'evaluation images are never substituted' in message
+
+
 def test_error_names_the_file_through_dataloader_workers(market_root):
     dataset = Market1501(str(market_root), pipeline=LOAD)
     loader = DataLoader(dataset, sampler=[TRUNCATED], num_workers=1, collate_fn=list)

@@ -66,3 +66,21 @@ def test_refresh_syncs_the_momentum_encoder_before_extracting(tiny_data, tmp_pat
     runner = Runner.from_cfg(tiny_runner_cfg(tiny_data, tmp_path, max_epochs=1))
     runner.train()
     assert calls[:3] == ['sync', 'extract', 'extract']
+
+
+def test_refresh_extraction_workers_end_with_the_process(tiny_data, tmp_path, monkeypatch):
+    from mmremix.datasets.worker_init import exit_with_parent_worker_init
+    from mmremix.engine.hooks import remix_refresh_hook
+    loaders = []
+
+    class RecordingLoader(remix_refresh_hook.DataLoader):
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            loaders.append(self)
+
+    monkeypatch.setattr(remix_refresh_hook, 'DataLoader', RecordingLoader)
+    runner = Runner.from_cfg(tiny_runner_cfg(tiny_data, tmp_path, max_epochs=1, num_workers=1))
+    runner.train()
+    assert len(loaders) == 2  # multi-camera and single-camera extraction
+    assert all(loader.worker_init_fn is exit_with_parent_worker_init for loader in loaders)

@@ -16,6 +16,7 @@ from tqdm import tqdm
 from mmremix.clustering import cluster_videos, pseudo_label_quality
 from mmremix.clustering.dbscan import DEFAULT_GPU_MIN_VIDEO_SIZE
 from mmremix.datasets.samplers import check_loader_batch_size
+from mmremix.datasets.worker_init import exit_with_parent_worker_init
 from mmremix.registry import HOOKS
 
 
@@ -295,8 +296,9 @@ class ReMixRefreshHook(Hook):
         padded = np.resize(indices, per_rank * world_size)  # repeats items to equal shares
         shard = _ItemsForExtraction(runner.train_dataloader.dataset, padded[rank::world_size],
                                     self.pipeline)
+        # workers end with the process (a killed run leaves none behind), as the runner's do
         loader = DataLoader(shard, batch_size=self.batch_size, num_workers=self.num_workers,
-                            collate_fn=pseudo_collate)
+                            collate_fn=pseudo_collate, worker_init_fn=exit_with_parent_worker_init)
         bar = tqdm(total=len(shard), desc=f'refresh: {what} features', unit='img',
                    disable=not self.progress or rank != 0, mininterval=5)
         feats = []

@@ -148,8 +148,24 @@ def test_generate_validates(tmp_path):
 
 
 def test_ensure_is_idempotent_and_refuses_other_params(tmp_path):
+    import logging
+
+    from mmengine.logging import MMLogger
     root = tmp_path / 'data' / 'synthetic'
-    assert ensure_synthetic_reid(root, **SMALL) == root
+    messages = []
+    handler = logging.Handler(level=logging.INFO)
+    handler.emit = lambda record: messages.append(record.getMessage())
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(handler)
+    try:
+        assert ensure_synthetic_reid(root, **SMALL) == root
+        assert ensure_synthetic_reid(root, **SMALL) == root  # reused: says nothing
+    finally:
+        logger.removeHandler(handler)
+    # the first use says what it does and how long it took (it runs for seconds)
+    assert len(messages) == 2
+    assert messages[0].startswith(f'Generating the synthetic Re-ID dataset in {root}')
+    assert messages[1].startswith(f'Synthetic Re-ID dataset written to {root} in ')
     marker = root / '.complete.json'
     stamp = marker.stat().st_mtime_ns
     assert ensure_synthetic_reid(str(root), **SMALL) == root

@@ -18,6 +18,7 @@ import inspect
 import json
 import os
 import shutil
+import time
 import uuid
 from dataclasses import replace
 from pathlib import Path
@@ -25,6 +26,7 @@ from typing import Dict, Tuple, Union
 
 import cv2
 import numpy as np
+from mmengine.logging import print_log
 
 from .person_renderer import (CameraParams, jitter_pose, render_person, sample_appearance,
                               sample_camera, sample_pose)
@@ -340,6 +342,9 @@ def ensure_synthetic_reid(root: Union[str, Path], **params) -> Path:
             'dataset; delete it or choose another root')
     root.parent.mkdir(parents=True, exist_ok=True)
     tmp = root.parent / f'.{root.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}'
+    print_log(f'Generating the synthetic Re-ID dataset in {root} (first use; about 10 s) ...',
+              logger='current')
+    started = time.perf_counter()
     try:
         generate_synthetic_reid(tmp, **params)
         try:
@@ -351,4 +356,6 @@ def ensure_synthetic_reid(root: Union[str, Path], **params) -> Path:
             _check_marker(root, marker, params)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    print_log(f'Synthetic Re-ID dataset written to {root} in {time.perf_counter() - started:.1f} s',
+              logger='current')
     return root

@@ -17,7 +17,7 @@ from mmengine.runner import Runner
 
 from mmremix.datasets.worker_init import add_exit_with_parent
 from mmremix.registry import RUNNERS
-from mmremix.utils import register_all_modules, setup_cpu_distributed
+from mmremix.utils import close_distributed, register_all_modules, setup_cpu_distributed
 from mmremix.utils.atomic_file import atomic_output
 from mmremix.utils.cli import run_tool
 from mmremix.utils.log_noise import quiet_known_warnings
@@ -120,6 +120,7 @@ def main() -> None:
         with atomic_output(args.out) as tmp, open(tmp, 'w') as f:
             json.dump(metrics, f, indent=2)
         print(f'metrics written to {os.path.abspath(args.out)}')
+    close_distributed()
 
 
 if __name__ == '__main__':

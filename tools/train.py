@@ -17,7 +17,7 @@ from mmengine.runner import Runner
 
 from mmremix.datasets.worker_init import add_exit_with_parent
 from mmremix.registry import RUNNERS
-from mmremix.utils import register_all_modules, setup_cpu_distributed
+from mmremix.utils import close_distributed, register_all_modules, setup_cpu_distributed
 from mmremix.utils.cli import run_tool
 from mmremix.utils.log_noise import OptimizerLogSummary, quiet_known_warnings
 from mmremix.utils.schedule import fit_schedule_to_max_epochs
@@ -97,6 +97,7 @@ def main() -> None:
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     OptimizerLogSummary(runner.logger)
     runner.train()
+    close_distributed()
 
 
 if __name__ == '__main__':

@@ -11,7 +11,6 @@ import json
 import os
 from typing import List, Optional
 
-import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
@@ -20,8 +19,9 @@ from mmremix.registry import RUNNERS
 from mmremix.utils import close_distributed, register_all_modules, setup_cpu_distributed
 from mmremix.utils.atomic_file import atomic_output
 from mmremix.utils.cli import run_tool
+from mmremix.utils.dist import use_gloo_without_cuda
 from mmremix.utils.log_noise import quiet_known_warnings
-from mmremix.utils.work_dir import default_work_dir
+from mmremix.utils.work_dir import resolve_work_dir
 
 #: Prefix of the metric keys of a re-ranked test: ``rerank/market1501_split/mAP``.
 RERANK_PREFIX = 'rerank'
@@ -89,10 +89,7 @@ def build_config(args: argparse.Namespace) -> Config:
     """The test config: the checkpoint, the command-line options and the worker settings."""
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = default_work_dir(args.config)
+    resolve_work_dir(cfg, args.config, args.work_dir)
     cfg.load_from = args.checkpoint
     if args.amp:
         cfg.test_cfg = dict(cfg.get('test_cfg') or {}, fp16=True)
@@ -100,8 +97,7 @@ def build_config(args: argparse.Namespace) -> Config:
         cfg.merge_from_dict(args.cfg_options)
     if args.rerank:
         enable_rerank(cfg)
-    if not torch.cuda.is_available():
-        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
+    use_gloo_without_cuda(cfg)
     add_exit_with_parent(cfg)
     return cfg
 

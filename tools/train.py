@@ -10,7 +10,6 @@ import argparse
 import os
 from typing import List, Optional
 
-import torch
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 from mmengine.runner import Runner
@@ -19,9 +18,10 @@ from mmremix.datasets.worker_init import add_exit_with_parent
 from mmremix.registry import RUNNERS
 from mmremix.utils import close_distributed, register_all_modules, setup_cpu_distributed
 from mmremix.utils.cli import run_tool
+from mmremix.utils.dist import use_gloo_without_cuda
 from mmremix.utils.log_noise import OptimizerLogSummary, quiet_known_warnings
 from mmremix.utils.schedule import fit_schedule_to_max_epochs
-from mmremix.utils.work_dir import check_work_dir, default_work_dir
+from mmremix.utils.work_dir import check_work_dir, resolve_work_dir
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -61,10 +61,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """
     config_max_epochs = (cfg.get('train_cfg') or {}).get('max_epochs')
     cfg.launcher = args.launcher
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = default_work_dir(args.config)
+    resolve_work_dir(cfg, args.config, args.work_dir)
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     if args.amp:
@@ -82,8 +79,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     resume_from = check_work_dir(cfg.work_dir, args.resume, args.config)
     if resume_from is not None:
         cfg.resume, cfg.load_from = True, resume_from
-    if not torch.cuda.is_available():
-        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
+    use_gloo_without_cuda(cfg)
     add_exit_with_parent(cfg)
     return cfg
 

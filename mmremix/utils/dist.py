@@ -34,6 +34,21 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
     return True
 
 
+def use_gloo_without_cuda(cfg: Config) -> bool:
+    """Set ``env_cfg.dist_cfg.backend='gloo'`` when CUDA is unavailable (MMEngine's default is NCCL).
+
+    Args:
+        cfg (Config): The tool's config, changed in place.
+
+    Returns:
+        bool: True if the backend was set to gloo.
+    """
+    if torch.cuda.is_available():
+        return False
+    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
+    return True
+
+
 def close_distributed() -> bool:
     """Destroy the default process group at the end of a successful run.
 

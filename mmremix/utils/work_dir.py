@@ -22,6 +22,24 @@ def default_work_dir(config_file: str) -> str:
     return osp.join('work_dirs', osp.splitext(osp.basename(config_file))[0])
 
 
+def resolve_work_dir(cfg, config_file: str, work_dir: Optional[str]) -> str:
+    """Set ``cfg.work_dir``: the ``--work-dir`` argument, else the config's, else the default.
+
+    Args:
+        cfg (Config): The tool's config, changed in place.
+        config_file (str): The config path given to the tool.
+        work_dir (str, optional): The ``--work-dir`` argument.
+
+    Returns:
+        str: The work dir set.
+    """
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = default_work_dir(config_file)
+    return cfg.work_dir
+
+
 def check_work_dir(work_dir: str, resume: Optional[str],
                    config_file: Optional[str] = None) -> Optional[str]:
     """Refuse a resume with nothing to resume, and a new run over another config's checkpoints.

@@ -33,6 +33,12 @@ def test_refresh_sets_consistent_memories_and_labels(tiny_data, tmp_path, num_wo
     batches = sampler.sample_batches()
     sc_part = batches[:, sampler.batch_size - 8:]
     assert (labels[sc_part] >= num_pids).all() or num_clusters == 0
+    # the video of every centroid row: -1 for identities, the cluster's video for pseudo-ids
+    centroid_videos = model.centroid_videos.numpy()
+    assert centroid_videos.shape == (len(model.memory), )
+    assert (centroid_videos[:num_pids] == -1).all()
+    for label in np.unique(sc[sc >= 0]):
+        assert centroid_videos[label] == videos[sc == label][0]
     # camera memory: one row per (pid, camera) of the multi-camera data
     pairs = {(p, c) for p, c in zip(dataset.get_pids()[:num_mc], dataset.get_camids()[:num_mc])}
     assert len(model.camera_memory) == len(pairs)

@@ -405,6 +405,38 @@ def test_centroids_optimum_all_ignored_and_sgd_step():
     assert stepped[0] @ centroids[0] > param[0] @ centroids[0]
 
 
+def test_centroids_own_video_negatives_match_reference_on_the_subset():
+    torch.manual_seed(5)
+    feats = F.normalize(torch.randn(5, 4), dim=1)
+    centroids = F.normalize(torch.randn(6, 4), dim=1)
+    # rows 0-1: multi-camera identities; 2-3: video 7; 4-5: video 9
+    videos = torch.tensor([-1, -1, 7, 7, 9, 9])
+    labels = torch.tensor([0, 2, 5, -1, 1])
+    t = 0.1
+    value = CentroidsLoss(temperature=t, negatives='own_video')(feats, labels, centroids, videos)
+    keep = {0: [0, 1, 2, 3, 4, 5], 1: [0, 1, 2, 3], 2: [0, 1, 4, 5], 4: [0, 1, 2, 3, 4, 5]}
+    terms = []
+    for i, rows in keep.items():
+        sims = [float(feats[i] @ centroids[r]) / t for r in rows]
+        own = rows.index(int(labels[i]))
+        terms.append(-sims[own] + math.log(sum(math.exp(x) for x in sims)))
+    assert value.item() == pytest.approx(sum(terms) / len(terms), rel=1e-5)
+    # the default contrasts every centroid, so it differs here
+    default = CentroidsLoss(temperature=t)(feats, labels, centroids, videos)
+    assert default.item() == pytest.approx(ref_centroids(feats, labels, centroids, t), rel=1e-5)
+    assert default.item() > value.item()
+
+
+def test_centroids_own_video_needs_centroid_videos():
+    loss = CentroidsLoss(negatives='own_video')
+    with pytest.raises(ValueError, match='centroid_videos'):
+        loss(unit(0), torch.tensor([0]), unit(0, 90))
+    with pytest.raises(ValueError, match=r'shape \(2,\)'):
+        loss(unit(0), torch.tensor([0]), unit(0, 90), torch.tensor([-1]))
+    with pytest.raises(ValueError, match='negatives'):
+        CentroidsLoss(negatives='video')
+
+
 # --------------------------------------------------------------------- CameraCentroidsLoss
 
 

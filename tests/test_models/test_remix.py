@@ -143,6 +143,25 @@ def test_checkpoint_restores_memories_of_another_size():
     assert int(fresh.num_cams) == 2
 
 
+def test_centroid_videos_reach_the_centroids_loss_and_checkpoints():
+    model = tiny_remix(loss_centroids=dict(type='CentroidsLoss', negatives='own_video'))
+    install_memory(model)  # without centroid_videos
+    data = batch(model, [0, 1, 6, 7])
+    with pytest.raises(ValueError, match='centroid_videos'):
+        model(**data, mode='loss')
+    videos = torch.tensor([-1, -1, -1, 4])
+    model.centroid_videos = videos.clone()
+    losses = model(**data, mode='loss')
+    assert torch.isfinite(losses['loss_centroids'])
+    fresh = tiny_remix()
+    fresh.load_state_dict(model.state_dict())
+    assert torch.equal(fresh.centroid_videos, videos)
+    # a checkpoint of the version before centroid_videos still loads, with none stored
+    old = {k: v for k, v in model.state_dict().items() if k != 'centroid_videos'}
+    fresh.load_state_dict(old)
+    assert fresh.centroid_videos.numel() == 0
+
+
 def test_step_features_encoder_skips_the_momentum_forward(monkeypatch):
     model = tiny_remix(step_features='encoder')
     install_memory(model)

@@ -81,7 +81,8 @@ class ReMixRefreshHook(Hook):
        go through the momentum encoder and each video is clustered on its own with DBSCAN
        (:func:`mmremix.clustering.cluster_videos`). Clusters become pseudo-identities numbered
        after the multi-camera identities; noise is left out of the epoch.
-    3. The model gets the memories and the label of every item (``ReMix.set_memory``), the
+    3. The model gets the memories, the label of every item and the video of every centroid
+       (``ReMix.set_memory``), the
        sampler the pseudo-labels (``ReMixSampler.set_pseudo_labels``). Both live in the main
        process, keyed by item index, so dataloader workers, persistent ones too, never need the
        labels.
@@ -332,8 +333,14 @@ class ReMixRefreshHook(Hook):
             mean_centroids(mc_feats, pids, num_pids),
             mean_centroids(sc_feats[clustered], torch.from_numpy(clusters[clustered]), num_clusters)
         ])
+        # the video of each centroid row: -1 for multi-camera identities, then each cluster's
+        # video (clusters are numbered video after video, never across two)
+        video_of_cluster = np.full(num_clusters, -1, dtype=np.int64)
+        video_of_cluster[clusters[clustered]] = video_ids[sc_index[clustered]]
         memory = dict(
             centroids=centroids,
+            centroid_videos=torch.from_numpy(
+                np.concatenate([np.full(num_pids, -1, dtype=np.int64), video_of_cluster])),
             camera_centroids=mean_centroids(mc_feats, cam_rows, len(cam_keys)),
             camera_keys=cam_keys,
             camera_labels=cam_keys // num_cams,

@@ -159,6 +159,7 @@ class ReMix(BaseReID):
         self.memory = CentroidMemory(in_channels, centroid_momentum)
         self.camera_memory = CentroidMemory(in_channels, centroid_momentum)
         self.register_buffer('sample_labels', torch.zeros(0, dtype=torch.long))
+        self.register_buffer('centroid_videos', torch.zeros(0, dtype=torch.long))
         self.register_buffer('num_cams', torch.zeros((), dtype=torch.long))
         self.loss_instance = MODELS.build(loss_instance)
         self.loss_augmentation = MODELS.build(loss_augmentation)
@@ -264,7 +265,8 @@ class ReMix(BaseReID):
     @torch.no_grad()
     def set_memory(self, centroids: torch.Tensor, camera_centroids: torch.Tensor,
                    camera_keys: torch.Tensor, camera_labels: torch.Tensor,
-                   sample_labels: torch.Tensor, num_cams: int) -> None:
+                   sample_labels: torch.Tensor, num_cams: int,
+                   centroid_videos: Optional[torch.Tensor] = None) -> None:
         """Install the memories and labels of an epoch (called by the refresh hook).
 
         Args:
@@ -276,16 +278,26 @@ class ReMix(BaseReID):
             sample_labels (torch.Tensor): (N,) int64 row of ``centroids`` of every training item
                 (its pid, its pseudo-identity, or -1 for single-camera items left out this epoch).
             num_cams (int): Number of multi-camera cameras (for the camera keys).
+            centroid_videos (torch.Tensor, optional): (C,) int64 video of each centroid row, -1
+                for multi-camera identities (for ``CentroidsLoss(negatives='own_video')``); None
+                stores none.
         """
         self.memory.reset(centroids)
+        self.centroid_videos = (torch.zeros(0, dtype=torch.long) if centroid_videos is None else
+                                centroid_videos.long()).to(self.sample_labels.device)
         self.camera_memory.reset(camera_centroids, camera_keys, camera_labels)
         self.sample_labels = sample_labels.long().to(self.sample_labels.device)
         self.num_cams.fill_(int(num_cams))
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        key = prefix + 'sample_labels'
-        if key in state_dict:
-            self.sample_labels = self.sample_labels.new_empty(state_dict[key].shape)
+        for name in ('sample_labels', 'centroid_videos'):
+            key = prefix + name
+            if key in state_dict:
+                setattr(self, name, getattr(self, name).new_empty(state_dict[key].shape))
+            elif name == 'centroid_videos' and prefix + 'sample_labels' in state_dict:
+                # a checkpoint of a version before centroid_videos: it stores none
+                state_dict[key] = self.centroid_videos.new_zeros(0)
+                self.centroid_videos = self.centroid_videos.new_zeros(0)
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def _labels(self, data_samples: Sequence[DataSample], device: torch.device):
@@ -347,7 +359,9 @@ class ReMix(BaseReID):
             loss_instance=self.loss_instance(feats[keep], labels_k, **instance_keys),
             loss_augmentation=self.loss_augmentation(aug_feats[keep], momentum_feats[keep],
                                                      labels_k, **augmentation_keys),
-            loss_centroids=self.loss_centroids(feats[keep], labels_k, self.memory.centroids),
+            loss_centroids=self.loss_centroids(
+                feats[keep], labels_k, self.memory.centroids,
+                self.centroid_videos if self.centroid_videos.numel() else None),
             loss_camera_centroids=self.loss_camera_centroids(
                 feats[keep], mc_labels, self.camera_memory.centroids, self.camera_memory.labels))
 

@@ -1,4 +1,4 @@
-"""Benchmark the refresh's feature extraction: loader workers and batch size at a given thread count.
+"""Benchmark the refresh's feature extraction: loader workers and batch size at a thread count.
 
 The epoch-start refresh (``ReMixRefreshHook._extract``) builds a fresh ``DataLoader`` over the
 multi-camera training images (test pipeline, ``pseudo_collate``, ``num_workers`` and ``batch_size``

@@ -9,9 +9,10 @@ camera in the top-k against its share of the gallery. ``--json`` also writes the
 target with several random splits (VIPeR, GRID, ...) ``--split-id`` picks the split.
 
 Examples:
-    python tools/analysis_tools/camera_bias.py CONFIG CHECKPOINT --data-root ../shared/data/cuhk03_val
-    python tools/analysis_tools/camera_bias.py CONFIG CHECKPOINT --data-root ../shared/data/market1501_split \
-        --name 'ReMix seed 0' --header --json bias.json
+    python tools/analysis_tools/camera_bias.py CONFIG CHECKPOINT \
+        --data-root ../shared/data/cuhk03_val
+    python tools/analysis_tools/camera_bias.py CONFIG CHECKPOINT \
+        --data-root ../shared/data/market1501_split --name 'ReMix seed 0' --header --json bias.json
     python tools/analysis_tools/camera_bias.py CONFIG CHECKPOINT --dataset-type VIPeR \
         --data-root ../shared/data/viper --split-dir data/dg_splits --split-id 3
 """

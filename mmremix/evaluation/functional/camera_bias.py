@@ -1,4 +1,4 @@
-"""How much a Re-ID feature encodes the camera: within- vs cross-camera retrieval and similarities."""
+"""How much a Re-ID feature encodes the camera: within- and cross-camera retrieval, similarities."""
 from typing import Dict, Sequence, Union
 
 import numpy as np
@@ -134,6 +134,6 @@ def camera_bias(query_feats: FeatsLike,
     has = num_valid > 0
     out['topk_same_camera'] = float((top_same.sum(1)[has] / k[has]).mean()) if bool(
         has.any()) else float('nan')
-    out['topk_same_camera_chance'] = float(
-        ((same_cam & valid).sum(1)[has] / num_valid[has]).mean()) if bool(has.any()) else float('nan')
+    chance = (same_cam & valid).sum(1)[has] / num_valid[has]
+    out['topk_same_camera_chance'] = float(chance.mean()) if bool(has.any()) else float('nan')
     return out

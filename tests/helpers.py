@@ -98,3 +98,15 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
+
+
+def save_untrained_checkpoint(model_cfg: dict, path: Path, seed: int = 0) -> str:
+    """Build ``model_cfg`` with torch seeded and save its weights as an MMEngine checkpoint."""
+    import torch
+
+    from mmremix.registry import MODELS
+    from mmremix.utils import register_all_modules
+    register_all_modules()
+    torch.manual_seed(seed)
+    torch.save({'state_dict': MODELS.build(model_cfg).state_dict(), 'meta': {}}, path)
+    return str(path)

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
+from helpers import save_untrained_checkpoint
 from mmremix.apis import FeatureExtractor
 from mmremix.datasets.synthetic import generate_synthetic_reid
 from mmremix.evaluation.functional.camera_bias import camera_bias
-from mmremix.registry import DATASETS, MODELS
+from mmremix.registry import DATASETS
 from mmremix.utils import register_all_modules
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -40,11 +40,8 @@ def setup(tmp_path_factory):
     generate_synthetic_reid(root, **GENERATOR)
     config = tmp / 'tiny.py'
     config.write_text(CONFIG.format(model=MODEL))
-    register_all_modules()
-    torch.manual_seed(0)
-    checkpoint = tmp / 'untrained.pth'
-    torch.save({'state_dict': MODELS.build(MODEL).state_dict(), 'meta': {}}, checkpoint)
-    return dict(tmp=tmp, root=root, config=str(config), checkpoint=str(checkpoint))
+    checkpoint = save_untrained_checkpoint(MODEL, tmp / 'untrained.pth')
+    return dict(tmp=tmp, root=root, config=str(config), checkpoint=checkpoint)
 
 
 def run_tool(setup, *args):
@@ -63,6 +60,7 @@ def test_row_and_json_match_the_function(setup):
     assert lines[2].startswith('| tiny | ') and len(lines[2].split('|')) == 12
     values = json.loads(out.read_text())
 
+    register_all_modules()
     dataset = DATASETS.build(dict(type='Market1501', data_root=str(setup['root']), split='test'))
     items = [dataset.get_data_info(i) for i in range(len(dataset))]
     q = np.array([item['is_query'] for item in items])

@@ -10,10 +10,9 @@ from pathlib import Path
 import cv2
 import mmcv
 import pytest
-import torch
 
+from helpers import save_untrained_checkpoint
 from mmremix.datasets.synthetic import generate_synthetic_reid
-from mmremix.registry import MODELS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TOOLS = REPO_ROOT / 'tools' / 'analysis_tools'
@@ -60,14 +59,11 @@ def setup(tmp_path_factory):
     generate_synthetic_reid(root, **GENERATOR)
     config = tmp / 'tiny_remix.py'
     config.write_text(CONFIG.format(root=str(root), generator=GENERATOR))
-    torch.manual_seed(0)
-    model = MODELS.build(dict(
+    checkpoint = save_untrained_checkpoint(dict(
         type='ReMix', in_channels=64, neck=dict(type='GeneralizedMeanPooling'),
         backbone=dict(type='ResNet', depth=18, stem_channels=8, base_channels=8,
-                      strides=(1, 2, 2, 1), out_indices=(3, ))))
-    checkpoint = tmp / 'untrained.pth'
-    torch.save({'state_dict': model.state_dict(), 'meta': {}}, checkpoint)
-    return dict(tmp=tmp, root=root, config=str(config), checkpoint=str(checkpoint))
+                      strides=(1, 2, 2, 1), out_indices=(3, ))), tmp / 'untrained.pth')
+    return dict(tmp=tmp, root=root, config=str(config), checkpoint=checkpoint)
 
 
 @pytest.fixture(scope='module')

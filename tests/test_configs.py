@@ -103,9 +103,25 @@ def test_unseen_targets_are_tested_and_never_trained_on(path):
 
 def test_the_dg_configs_are_found():
     dg = [p for p in CONFIGS if Config.fromfile(p).test_evaluator.get('unseen_targets')]
-    # 6 CPU _dg configs, remix_r50, 3 leave-one-out, Protocol-1
-    assert len([p for p in dg if p.endswith('_dg_128x64.py')]) == 6
-    assert len(dg) == 11
+    # 8 CPU _dg configs, remix_r50, 3 leave-one-out, Protocol-1
+    assert len([p for p in dg if p.endswith('_dg_128x64.py')]) == 8
+    assert len(dg) == 13
+
+
+@pytest.mark.parametrize('dg', ['', '_dg'])
+@pytest.mark.parametrize('stem', ['remix-mc-only_mobilenetv2_1xb32-{}_market1501-split{}_128x64.py',
+                                  'remix_mobilenetv2_1xb64-{}_market1501-split_towncentre-videos{}_128x64.py'])
+def test_six_epoch_config_is_the_measured_override(stem, dg):
+    """Each 6-epoch config resolves to exactly what issue 12's 6-epoch rows ran: its 3-epoch config
+    with ``train_cfg.max_epochs=6 train_cfg.val_interval=6 param_scheduler.1.end=6``."""
+    measured = Config.fromfile(str(REPO / 'configs' / 'remix' / stem.format('3e', dg)))
+    measured.merge_from_dict({'train_cfg.max_epochs': 6, 'train_cfg.val_interval': 6,
+                              'param_scheduler.1.end': 6})
+    six = Config.fromfile(str(REPO / 'configs' / 'remix' / stem.format('6e', dg))).to_dict()
+    measured = measured.to_dict()
+    assert six.pop('max_epochs') == 6 and measured.pop('max_epochs') == 3
+    assert six == measured
+    assert six['param_scheduler'][1]['end'] == six['train_cfg']['max_epochs'] == 6
 
 
 @pytest.mark.parametrize('path', LEAVE_ONE_OUT, ids=config_id)

@@ -77,7 +77,9 @@ def main() -> None:
         return
     register_all_modules()
     cfg = Config.fromfile(CONFIG)
-    model = MODELS.build(cfg.model).eval()  # weights do not change the speed
+    # initial weights: the speed is that of trained ones unless those hold denormal values
+    # (benchmarks/bench_denormals.py)
+    model = MODELS.build(cfg.model).eval()
     dataset = DATASETS.build(dict(type='Market1501', data_root=DATA, split='train'))
     hook = next(h for h in cfg.custom_hooks if h['type'] == 'ReMixRefreshHook')
     views = _TestViews(dataset, hook['pipeline'], args.num_images)

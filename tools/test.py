@@ -19,6 +19,7 @@ from mmremix.registry import RUNNERS
 from mmremix.utils import close_distributed, register_all_modules, setup_cpu_distributed
 from mmremix.utils.atomic_file import atomic_output
 from mmremix.utils.cli import run_tool
+from mmremix.utils.denormal import set_flush_denormal
 from mmremix.utils.dist import use_gloo_without_cuda
 from mmremix.utils.log_noise import quiet_known_warnings
 from mmremix.utils.work_dir import resolve_work_dir
@@ -110,6 +111,7 @@ def main() -> None:
     quiet_known_warnings()
     cfg = build_config(args)
     setup_cpu_distributed(cfg, args.launcher)
+    set_flush_denormal(cfg)  # env_cfg.flush_denormal, before the model is built
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     metrics = runner.test()
     if args.out and runner.rank == 0:

@@ -18,6 +18,7 @@ from mmremix.datasets.worker_init import add_exit_with_parent
 from mmremix.registry import RUNNERS
 from mmremix.utils import close_distributed, register_all_modules, setup_cpu_distributed
 from mmremix.utils.cli import run_tool
+from mmremix.utils.denormal import set_flush_denormal
 from mmremix.utils.dist import use_gloo_without_cuda
 from mmremix.utils.log_noise import OptimizerLogSummary, quiet_known_warnings
 from mmremix.utils.schedule import fit_schedule_to_max_epochs
@@ -90,6 +91,7 @@ def main() -> None:
     quiet_known_warnings()
     cfg = merge_args(Config.fromfile(args.config), args)
     setup_cpu_distributed(cfg, args.launcher)
+    set_flush_denormal(cfg)  # env_cfg.flush_denormal, before the model is built
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     OptimizerLogSummary(runner.logger)
     runner.train()

@@ -5,18 +5,16 @@ Late epochs of the CPU runs are slower per iteration than early ones on the same
 3.0 s in epoch 6, each part a fresh process). A float32 value below ``torch.finfo(float32).tiny``
 (1.18e-38) is denormal (subnormal); x86 cores handle arithmetic on such values in a slow microcode
 path unless the flush-to-zero / denormals-are-zero flags are set, which
-``torch.set_flush_denormal(True)`` does for the calling thread.
+``torch.set_flush_denormal(True)`` does (with torch 2.14 for the intra-op threads too).
 
 For each checkpoint this script counts the denormal values of the encoder's weights and buffers
 (``encoder.*`` in the ``state_dict``) and of Adam's ``exp_avg`` / ``exp_avg_sq`` state, loads the
 encoder weights into the model of ``--config`` (backbone, neck and BNNeck; no pretrained
 download), and times one training step of the encoder in train mode: forward of a fixed random
 batch of ``--batch-size`` normalised images of ``--input-size``, a scalar loss (mean square of the
-features before and after the BNNeck) and backward. Flushing off and on are interleaved per repetition (the order
-rotates), ``--warmup`` repetitions are dropped, and the median and minimum of ``--reps`` are
-printed. The flag is set in the main thread before the first timed step; the script warns when
-``--threads`` > 1, because the flags are per thread and intra-op worker threads created earlier
-keep theirs.
+features before and after the BNNeck) and backward. Flushing off and on are interleaved per
+repetition (the order rotates), ``--warmup`` repetitions are dropped, and the median and minimum of
+``--reps`` are printed.
 
 Usage::
 
@@ -102,9 +100,6 @@ def main() -> None:
     args = parse_args()
     torch.set_num_threads(args.threads)
     torch.set_flush_denormal(False)
-    if args.threads > 1:
-        print('warning: --threads > 1: the flush flags are per thread; worker threads keep the '
-              'flags they started with')
     register_all_modules()
     height, width = args.input_size
     generator = torch.Generator().manual_seed(0)

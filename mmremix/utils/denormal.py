@@ -11,10 +11,11 @@ def set_flush_denormal(cfg) -> bool:
     compute with such values in a slow microcode path. Channels that never activate (a ReLU6 that
     stays at zero) get no loss gradient, and Adam with L2 weight decay takes their weights down to
     denormal magnitudes: in the 6-epoch MobileNetV2 runs about 4,400 encoder weights after epoch 5
-    against about 160 after epoch 4; with those weights the encoder's step took 2.0 times as long and
-    a training iteration of epoch 6 1.7 times (``benchmarks/bench_denormals.py``, ``docs/benchmarks.md``). Flushing sets the CPU's
-    flush-to-zero and denormals-are-zero flags (``torch.set_flush_denormal``): such values count as
-    0, which changes results only below 1.18e-38. GPUs are not affected by the flags.
+    against about 160 after epoch 4; with those weights the encoder's step took 2.0 times as long
+    and a training iteration of epoch 6 1.7 times (``benchmarks/bench_denormals.py``,
+    ``docs/benchmarks.md``). Flushing sets the CPU's flush-to-zero and denormals-are-zero flags
+    (``torch.set_flush_denormal``): such values count as 0, which changes results only below
+    1.18e-38. GPUs are not affected by the flags.
 
     The flags belong to a thread; with torch 2.14 (OpenMP) setting them in the main thread also
     flushes in the intra-op worker threads, even ones started before (``tests/test_utils/

@@ -109,8 +109,9 @@ def test_the_dg_configs_are_found():
 
 
 @pytest.mark.parametrize('dg', ['', '_dg'])
-@pytest.mark.parametrize('stem', ['remix-mc-only_mobilenetv2_1xb32-{}_market1501-split{}_128x64.py',
-                                  'remix_mobilenetv2_1xb64-{}_market1501-split_towncentre-videos{}_128x64.py'])
+@pytest.mark.parametrize('stem', [
+    'remix-mc-only_mobilenetv2_1xb32-{}_market1501-split{}_128x64.py',
+    'remix_mobilenetv2_1xb64-{}_market1501-split_towncentre-videos{}_128x64.py'])
 def test_six_epoch_config_is_the_measured_override(stem, dg):
     """Each 6-epoch config resolves to exactly what issue 12's 6-epoch rows ran: its 3-epoch config
     with ``train_cfg.max_epochs=6 train_cfg.val_interval=6 param_scheduler.1.end=6``."""

@@ -14,7 +14,8 @@ env_cfg = dict(
     cudnn_benchmark=True,
     # CPU flush-to-zero of denormal floats, applied by tools/train.py and tools/test.py before the
     # model is built (mmremix.utils.denormal): dead channels' weights decay to denormals and made
-    # CPU iterations of epoch 6 of the 6-epoch runs 1.7x slower (docs/benchmarks.md). No effect on GPU.
+    # CPU iterations of epoch 6 of the 6-epoch runs 1.7x slower (docs/benchmarks.md). No effect
+    # on GPU kernels.
     flush_denormal=True,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
     # tools/train.py switches to gloo when torchrun starts it on a machine without GPUs.
